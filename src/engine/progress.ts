@@ -1,0 +1,45 @@
+/** Progress reporting with ETA, shared by every long engine operation. */
+export interface Progress {
+  /** Short machine-friendly phase name, e.g. 'decompress', 'epoch', 'capture'. */
+  phase: string;
+  /** 0..1 over the whole operation. */
+  fraction: number;
+  /** Estimated milliseconds left, when it can be estimated. */
+  etaMs?: number;
+  /** Human-readable detail, e.g. 'epoch 3/10, loss 0.812'. */
+  message?: string;
+  /** Optional structured payload (e.g. live training metrics). */
+  data?: Record<string, number | string | number[]>;
+}
+
+export type ProgressFn = (p: Progress) => void;
+
+/** Options every long engine operation accepts. */
+export interface JobOptions {
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}
+
+/**
+ * Wraps a ProgressFn and fills in `etaMs` from elapsed time and fraction done.
+ * Calls are throttled to at most one every `minIntervalMs` (except fraction 0 and 1).
+ */
+export function progressReporter(onProgress: ProgressFn | undefined, minIntervalMs = 100, now: () => number = () => performance.now()) {
+  const start = now();
+  let last = -Infinity;
+  return (phase: string, fraction: number, message?: string, data?: Progress['data']): void => {
+    if (!onProgress) return;
+    const t = now();
+    const f = Math.min(1, Math.max(0, fraction));
+    if (f > 0 && f < 1 && t - last < minIntervalMs) return;
+    last = t;
+    const elapsed = t - start;
+    const etaMs = f > 0.001 ? (elapsed * (1 - f)) / f : undefined;
+    onProgress({ phase, fraction: f, etaMs, message, data });
+  };
+}
+
+/** Yields to the event loop so cancellation and progress messages get through. */
+export function nextTick(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
