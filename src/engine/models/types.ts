@@ -1,0 +1,45 @@
+/** Model metadata: what makes a LayersModel self-describing (stored in `userDefinedMetadata`). */
+
+/**
+ * How raw RGB pixels (0..255) become the model's input.
+ * Pipeline: x = raw * (range[1]-range[0])/255 + range[0]; then, only if `normalizeOutside`,
+ * x = (x - mean[c]) / std[c]. Zoo models and akamaster models normalise inside the graph
+ * (first layer `normalize`), so the pipeline just feeds raw 0..255 pixels.
+ */
+export interface InputSpec {
+  range: [number, number];
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** true when mean/std must be applied by the pipeline because the graph does not do it. */
+  normalizeOutside: boolean;
+}
+
+export const RAW_INPUT: InputSpec = { range: [0, 255], mean: [0, 0, 0], std: [1, 1, 1], normalizeOutside: false };
+
+/** Stored in model.json `userDefinedMetadata.studio` (other keys, e.g. akamaster's, are kept as they are). */
+export interface StudioModelMeta {
+  /** Architecture name, e.g. 'resnet56', 'vgg16', or 'imported'. */
+  arch: string;
+  classes: string[];
+  input: InputSpec;
+  /** Where this version comes from: the parent model id and what was done. */
+  parentId?: string;
+  lineage?: string[];
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  arch: string;
+  classes: string[];
+  inputShape: [number, number, number];
+  params: number;
+  /** Multiply-accumulates for one image (FLOPs = 2 × MACs). */
+  macs: number;
+  flops: number;
+  bytes: number;
+  parentId?: string;
+  createdAt: number;
+  /** Free-form history, e.g. ['imported akamaster resnet20', 'pruned hrank 50% MACs']. */
+  lineage: string[];
+}
