@@ -1,0 +1,87 @@
+/**
+ * Detects which tfjs backends work here, initialises the best one (WebGPU first) and switches on request.
+ * A backend counts as available only when a tiny op really runs on it and returns the right numbers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../errors';
+import { BACKEND_ORDER, type BackendName, type BackendStatus } from './types';
+import { getThreadsCount } from './wasm-setup';
+
+const statusCache = new Map<BackendName, BackendStatus>();
+
+async function describe(name: BackendName): Promise<Record<string, string | number | boolean>> {
+  const env = tf.env();
+  if (name === 'wasm') {
+    return {
+      simd: (await env.getAsync('WASM_HAS_SIMD_SUPPORT')) === true,
+      multithread: (await env.getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true,
+      threads: getThreadsCount(),
+      crossOriginIsolated: typeof globalThis.crossOriginIsolated === 'boolean' ? globalThis.crossOriginIsolated : false,
+    };
+  }
+  if (name === 'webgpu') {
+    const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+    const adapter = gpu ? await gpu.requestAdapter() : null;
+    const info = adapter?.info ?? {};
+    return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' };
+  }
+  if (name === 'webgl') {
+    return { version: Number(env.get('WEBGL_VERSION')), float32: env.getBool('WEBGL_RENDER_FLOAT32_ENABLED') };
+  }
+  return {};
+}
+
+/** True when the adapter is a software rasteriser (SwiftShader / llvmpipe): slow for training. */
+export function isSoftwareAdapter(details?: Record<string, string | number | boolean>): boolean {
+  const text = Object.values(details ?? {}).join(' ').toLowerCase();
+  return /swiftshader|llvmpipe|software|lavapipe/.test(text);
+}
+
+async function tryBackend(name: BackendName): Promise<BackendStatus> {
+  if (!tf.findBackendFactory(name)) return { name, available: false, active: false, reason: 'not registered in this build' };
+  if (name === 'webgpu' && !(globalThis.navigator && 'gpu' in globalThis.navigator)) {
+    return { name, available: false, active: false, reason: 'navigator.gpu is missing (WebGPU not supported or not enabled)' };
+  }
+  try {
+    const ok = await tf.setBackend(name);
+    if (!ok) return { name, available: false, active: false, reason: 'backend failed to initialise' };
+    await tf.ready();
+    const out = tf.tidy(() => tf.add(tf.tensor1d([1, 2, 3]), tf.tensor1d([10, 20, 30])));
+    const values = await out.data();
+    out.dispose();
+    if (values[0] !== 11 || values[2] !== 33) return { name, available: false, active: false, reason: `wrong result ${Array.from(values)}` };
+    const details = await describe(name);
+    const reason = isSoftwareAdapter(details) ? 'software adapter: works, but slow' : undefined;
+    return { name, available: true, active: false, details, reason };
+  } catch (e) {
+    return { name, available: false, active: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Probes every backend (once; `force` re-probes), then leaves `prefer` (or the best available) active. */
+export async function probeBackends(prefer?: BackendName, force = false): Promise<BackendStatus[]> {
+  for (const name of BACKEND_ORDER) {
+    if (force || !statusCache.has(name)) statusCache.set(name, await tryBackend(name));
+  }
+  const target = prefer && statusCache.get(prefer)?.available ? prefer : BACKEND_ORDER.find((n) => statusCache.get(n)?.available);
+  if (target) await tf.setBackend(target);
+  return backendStatuses();
+}
+
+export function backendStatuses(): BackendStatus[] {
+  const active = tf.getBackend();
+  return BACKEND_ORDER.map((n) => ({ ...(statusCache.get(n) ?? { name: n, available: false, reason: 'not probed yet' }), name: n, active: n === active }));
+}
+
+export async function switchBackend(name: BackendName): Promise<BackendStatus[]> {
+  const st = statusCache.get(name) ?? (await tryBackend(name));
+  statusCache.set(name, st);
+  if (!st.available) throw new StudioError('backend-unavailable', `Backend "${name}" is not available here: ${st.reason ?? 'unknown reason'}.`);
+  await tf.setBackend(name);
+  await tf.ready();
+  return backendStatuses();
+}
+
+export function activeBackend(): BackendName {
+  return tf.getBackend() as BackendName;
+}
