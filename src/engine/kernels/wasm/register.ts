@@ -1,0 +1,44 @@
+/**
+ * Registers the project's training kernels for the 'wasm' backend of
+ * @tensorflow/tfjs-backend-wasm 4.22: the three backprop kernels it lacks, and a
+ * faster Conv2DBackpropInput that replaces the backend's plain C++ loop.
+ * Safe to call any number of times, before or after the wasm backend is set.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter';
+import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
+import { depthwiseConv2dBackpropFilterConfig } from './depthwise_conv2d_backprop_filter';
+import { depthwiseConv2dBackpropInputConfig } from './depthwise_conv2d_backprop_input';
+
+/** Kernels that wasm 4.22 does not have: registered only when absent. */
+const MISSING: readonly KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  depthwiseConv2dBackpropFilterConfig,
+  depthwiseConv2dBackpropInputConfig,
+];
+
+/** Kernels that wasm has but slowly: ours replace them (unregister + register). */
+const REPLACEMENTS: readonly KernelConfig[] = [conv2dBackpropInputConfig];
+
+function install(config: KernelConfig, replace: boolean): boolean {
+  const existing = tf.getKernel(config.kernelName, 'wasm');
+  if (existing != null) {
+    if (existing.kernelFunc === config.kernelFunc) return true; // already ours
+    if (!replace) return false; // a newer tfjs-backend-wasm ships its own: keep it
+    tf.unregisterKernel(config.kernelName, 'wasm');
+  }
+  tf.registerKernel(config);
+  return true;
+}
+
+/**
+ * Registers the wasm training kernels; returns the names of the kernels of ours
+ * that are now registered for 'wasm'. Idempotent.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const names: string[] = [];
+  for (const config of MISSING) if (install(config, false)) names.push(config.kernelName);
+  for (const config of REPLACEMENTS) if (install(config, true)) names.push(config.kernelName);
+  return names;
+}

@@ -1,0 +1,93 @@
+/**
+ * Test helpers for the wasm training kernels: deterministic data, running the
+ * same gradient computation on two backends, relative error, naive references.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initWasmForNode, withBackend } from '../../helpers/wasm';
+import { expectNoLeak } from '../../helpers/leak';
+import { mulberry32 } from '../../../src/engine/random';
+import { registerWasmTrainingKernels } from '../../../src/engine/kernels/wasm/register';
+
+export async function setupWasm(): Promise<void> {
+  await initWasmForNode();
+  registerWasmTrainingKernels();
+}
+
+export function randomData(size: number, seed: number): Float32Array {
+  const rnd = mulberry32(seed);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = rnd() * 2 - 1;
+  return out;
+}
+
+export type Shape4 = [number, number, number, number];
+
+/** Runs fn (given fresh tensors made from `data`) on a backend; returns every output as a Float32Array. No leaks allowed. */
+export async function runOn(
+  backend: string,
+  data: { values: Float32Array; shape: number[] }[],
+  fn: (ts: tf.Tensor[]) => tf.Tensor[],
+): Promise<Float32Array[]> {
+  return withBackend(backend, () =>
+    expectNoLeak(() =>
+      tf.tidy(() => {
+        const ts = data.map((d) => tf.tensor(d.values, d.shape, 'float32'));
+        return fn(ts).map((t) => t.dataSync() as Float32Array).map((a) => Float32Array.from(a));
+      }),
+    ),
+  );
+}
+
+/** max|a-b| / max|b| (norm-wise relative error; 0 when both are all-zero). */
+export function relError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= diff)) diff = d; // NaN-propagating max
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+export interface NaiveConv {
+  x: Shape4;
+  k: [number, number];
+  outC: number;
+  strides: [number, number];
+  dilations: [number, number];
+  pad: 'same' | 'valid';
+}
+
+/** Output size and top/left padding the way tfjs computes them. */
+export function convOut(c: NaiveConv): { outH: number; outW: number; pt: number; pl: number } {
+  const info = tf.backend_util.computeConv2DInfo(c.x, [c.k[0], c.k[1], c.x[3], c.outC], c.strides, c.dilations, c.pad);
+  return { outH: info.outHeight, outW: info.outWidth, pt: info.padInfo.top, pl: info.padInfo.left };
+}
+
+/** Naive dense conv2d gradients (float64) for dilated cases the cpu backend cannot check. */
+export function naiveConvGrads(c: NaiveConv, x: Float32Array, w: Float32Array, dy: Float32Array): { dx: Float64Array; dw: Float64Array } {
+  const [N, H, W, C] = c.x;
+  const [KH, KW] = c.k;
+  const O = c.outC;
+  const { outH, outW, pt, pl } = convOut(c);
+  const dx = new Float64Array(N * H * W * C);
+  const dw = new Float64Array(KH * KW * C * O);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < outH; oh++)
+      for (let ow = 0; ow < outW; ow++)
+        for (let kh = 0; kh < KH; kh++)
+          for (let kw = 0; kw < KW; kw++) {
+            const ih = oh * c.strides[0] - pt + kh * c.dilations[0];
+            const iw = ow * c.strides[1] - pl + kw * c.dilations[1];
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            for (let ci = 0; ci < C; ci++)
+              for (let o = 0; o < O; o++) {
+                const g = dy[((n * outH + oh) * outW + ow) * O + o]!;
+                dx[((n * H + ih) * W + iw) * C + ci]! += g * w[((kh * KW + kw) * C + ci) * O + o]!;
+                dw[((kh * KW + kw) * C + ci) * O + o]! += g * x[((n * H + ih) * W + iw) * C + ci]!;
+              }
+          }
+  return { dx, dw };
+}
