@@ -1,0 +1,291 @@
+/**
+ * Streaming gzip decompression of a byte source (ReadableStream or Blob/File-like) into a synchronous
+ * chunk consumer, with progress by compressed bytes read, cancellation, and errors mapped to
+ * StudioError('corrupt-archive') naming the archive. Uses the platform DecompressionStream when
+ * present (fast, native), otherwise fflate's streaming Gunzip with our own CRC32/ISIZE trailer check.
+ */
+import { Gunzip } from 'fflate';
+import { StudioError, isStudioError, throwIfAborted } from '../errors';
+import { progressReporter, nextTick } from '../progress';
+import type { JobOptions } from '../progress';
+
+/** Anything with a byte stream, a size and a name: a File, a Blob wrapper, `fs.openAsBlob` + name. */
+export interface BlobLike {
+  stream(): ReadableStream<Uint8Array>;
+  size: number;
+  name: string;
+}
+
+export type ByteSource = ReadableStream<Uint8Array> | BlobLike;
+
+export interface StreamReadOptions extends JobOptions {
+  /** Name used in messages (defaults to the BlobLike's name, else 'archive'). */
+  name?: string;
+  /** Compressed size for progress when the source is a bare ReadableStream. */
+  totalBytes?: number;
+  /** 'auto' (default): DecompressionStream when the platform has it, else fflate. */
+  decompressor?: 'auto' | 'native' | 'fflate';
+  /** Progress phase name (default 'decompress'). */
+  phase?: string;
+}
+
+export interface StreamReadResult {
+  compressedBytes: number;
+  bytes: number;
+}
+
+function isBlobLike(s: ByteSource): s is BlobLike {
+  return typeof (s as BlobLike).stream === 'function' && typeof (s as ReadableStream).getReader !== 'function';
+}
+
+export function sourceName(s: ByteSource, fallback = 'archive'): string {
+  return isBlobLike(s) ? s.name || fallback : fallback;
+}
+
+export function sourceStream(s: ByteSource): ReadableStream<Uint8Array> {
+  return isBlobLike(s) ? s.stream() : s;
+}
+
+export function sourceSize(s: ByteSource): number | undefined {
+  return isBlobLike(s) ? s.size : undefined;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+function crc32Update(crc: number, b: Uint8Array): number {
+  let c = ~crc;
+  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c;
+}
+
+function corrupt(name: string, why: string): StudioError {
+  return new StudioError(
+    'corrupt-archive',
+    `"${name}" is not a valid gzip archive (${why}). Download it again or pick the right file.`,
+    { file: name },
+  );
+}
+
+function describeInflateError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/unexpected (EOF|end)/i.test(msg) || /premature|truncat/i.test(msg)) return 'truncated: it ends before the compressed data does';
+  return `corrupt data: ${msg}`;
+}
+
+/**
+ * Reads `source`, gunzips it and hands every decompressed chunk to `onChunk` (synchronously, in order).
+ * Errors thrown by `onChunk` propagate unchanged; decompression errors become 'corrupt-archive'.
+ */
+export async function gunzipSource(
+  source: ByteSource,
+  onChunk: (chunk: Uint8Array) => void,
+  opts: StreamReadOptions = {},
+): Promise<StreamReadResult> {
+  const name = opts.name ?? sourceName(source);
+  const total = opts.totalBytes ?? sourceSize(source);
+  const report = progressReporter(opts.onProgress);
+  const phase = opts.phase ?? 'decompress';
+  const mode = opts.decompressor ?? 'auto';
+  const hasNative = typeof (globalThis as { DecompressionStream?: unknown }).DecompressionStream === 'function';
+  const useNative = mode === 'native' || (mode === 'auto' && hasNative);
+  if (mode === 'native' && !hasNative) throw new StudioError('backend-unavailable', 'DecompressionStream is not available here.');
+  throwIfAborted(opts.signal);
+  report(phase, 0, `reading ${name}`);
+  // A consumer error (bad record, bad label…) may just be garbage from a damaged stream: keep
+  // decompressing (without consuming) so a corrupt archive is reported as such, not as bad data.
+  let sinkError: unknown = null;
+  const guarded = (chunk: Uint8Array): void => {
+    if (sinkError !== null) return;
+    try {
+      onChunk(chunk);
+    } catch (e) {
+      if (!isStudioError(e) || e.code === 'cancelled') throw e;
+      sinkError = e;
+    }
+  };
+  const onCompressed = (c: number): void => {
+    if (total && sinkError === null) report(phase, c / total, `reading ${name}`);
+  };
+  const res = useNative
+    ? await gunzipNative(source, name, guarded, opts, onCompressed)
+    : await gunzipFflate(source, name, guarded, opts, onCompressed);
+  if (sinkError !== null) throw sinkError;
+  report(phase, 1, `read ${name}`);
+  return res;
+}
+
+/** Yields to the event loop at most every ~30 ms so abort messages get through. */
+function yielder(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    const t = performance.now();
+    if (t - last > 30) {
+      last = t;
+      await nextTick();
+    }
+  };
+}
+
+async function gunzipFflate(
+  source: ByteSource,
+  name: string,
+  onChunk: (chunk: Uint8Array) => void,
+  opts: StreamReadOptions,
+  onCompressed: (n: number) => void,
+): Promise<StreamReadResult> {
+  const reader = sourceStream(source).getReader();
+  let compressed = 0;
+  let out = 0;
+  let crc = 0;
+  let members = 0;
+  const tail = new Uint8Array(8);
+  let tailLen = 0;
+  const gz = new Gunzip((chunk) => {
+    out += chunk.length;
+    crc = crc32Update(crc, chunk);
+    onChunk(chunk);
+  });
+  gz.onmember = () => {
+    members++;
+  };
+  const push = (chunk: Uint8Array, final: boolean) => {
+    try {
+      gz.push(chunk, final);
+    } catch (e) {
+      if (isStudioError(e)) throw e;
+      throw corrupt(name, describeInflateError(e));
+    }
+  };
+  const pause = yielder();
+  try {
+    for (;;) {
+      throwIfAborted(opts.signal);
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (!value || value.length === 0) continue;
+      compressed += value.length;
+      // Keep the last 8 input bytes: the gzip trailer (CRC32, ISIZE).
+      if (value.length >= 8) {
+        tail.set(value.subarray(value.length - 8));
+        tailLen = 8;
+      } else {
+        const keep = Math.min(tailLen, 8 - value.length);
+        tail.copyWithin(0, tailLen - keep, tailLen);
+        tail.set(value, keep);
+        tailLen = keep + value.length;
+      }
+      push(value, false);
+      onCompressed(compressed);
+      await pause();
+    }
+    if (compressed === 0) throw corrupt(name, 'the file is empty');
+    push(new Uint8Array(0), true);
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    throw e;
+  }
+  if (members <= 1 && tailLen === 8) {
+    const dv = new DataView(tail.buffer);
+    const wantCrc = dv.getUint32(0, true);
+    const wantSize = dv.getUint32(4, true);
+    if (wantCrc !== crc >>> 0 || wantSize !== out >>> 0) throw corrupt(name, 'checksum mismatch: the data is damaged or truncated');
+  }
+  return { compressedBytes: compressed, bytes: out };
+}
+
+async function gunzipNative(
+  source: ByteSource,
+  name: string,
+  onChunk: (chunk: Uint8Array) => void,
+  opts: StreamReadOptions,
+  onCompressed: (n: number) => void,
+): Promise<StreamReadResult> {
+  const input = sourceStream(source).getReader();
+  const ds = new DecompressionStream('gzip');
+  const writer = ds.writable.getWriter();
+  const output = ds.readable.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  let compressed = 0;
+  let out = 0;
+  let stop = false;
+  // Feed compressed bytes in the background; errors surface through the output reader.
+  const pump = (async () => {
+    try {
+      for (;;) {
+        if (stop) return;
+        const { value, done } = await input.read();
+        if (done) break;
+        if (!value || value.length === 0) continue;
+        compressed += value.length;
+        await writer.write(value);
+        onCompressed(compressed);
+      }
+      if (compressed === 0) throw corrupt(name, 'the file is empty');
+      await writer.close();
+    } catch (e) {
+      await input.cancel().catch(() => undefined);
+      await writer.abort(e).catch(() => undefined);
+      throw e;
+    }
+  })();
+  pump.catch(() => undefined);
+  const pause = yielder();
+  try {
+    for (;;) {
+      throwIfAborted(opts.signal);
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await output.read();
+      } catch (e) {
+        const pe = await pump.then(() => undefined, (x: unknown) => x);
+        if (isStudioError(pe)) throw pe;
+        throw corrupt(name, describeInflateError(e));
+      }
+      if (r.done) break;
+      out += r.value.length;
+      onChunk(r.value);
+      await pause();
+    }
+    await pump;
+  } catch (e) {
+    stop = true;
+    await output.cancel().catch(() => undefined);
+    await input.cancel().catch(() => undefined);
+    throw isStudioError(e) ? e : corrupt(name, describeInflateError(e));
+  }
+  return { compressedBytes: compressed, bytes: out };
+}
+
+/** Reads an uncompressed source chunk by chunk (for extracted .bin files), with progress and abort. */
+export async function readSource(
+  source: ByteSource,
+  onChunk: (chunk: Uint8Array) => void,
+  opts: JobOptions & { onBytes?: (n: number) => void } = {},
+): Promise<number> {
+  const reader = sourceStream(source).getReader();
+  let n = 0;
+  const pause = yielder();
+  try {
+    for (;;) {
+      throwIfAborted(opts.signal);
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (!value) continue;
+      n += value.length;
+      onChunk(value);
+      opts.onBytes?.(n);
+      await pause();
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    throw e;
+  }
+  return n;
+}
