@@ -224,7 +224,7 @@ async function gunzipNative(
         if (done) break;
         if (!value || value.length === 0) continue;
         compressed += value.length;
-        await writer.write(value);
+        await writer.write(value as Uint8Array<ArrayBuffer>);
         onCompressed(compressed);
       }
       if (compressed === 0) throw corrupt(name, 'the file is empty');
