@@ -91,3 +91,40 @@ export function naiveConvGrads(c: NaiveConv, x: Float32Array, w: Float32Array, d
           }
   return { dx, dw };
 }
+
+/** Naive depthwise conv2d gradients (float64), filter [KH,KW,C,mult]; pad may be any tfjs padding. */
+export function naiveDepthwiseGrads(
+  xShape: Shape4,
+  wShape: Shape4,
+  strides: [number, number],
+  dilations: [number, number],
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding,
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+): { dx: Float32Array; dw: Float32Array } {
+  const [N, H, W, C] = xShape;
+  const [KH, KW, , mult] = wShape;
+  const info = tf.backend_util.computeConv2DInfo(xShape, wShape, strides, dilations, pad, undefined, true);
+  const { outHeight: OH, outWidth: OW } = info;
+  const { top: pt, left: pl } = info.padInfo;
+  const O = C * mult;
+  const dx = new Float64Array(N * H * W * C);
+  const dw = new Float64Array(KH * KW * O);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++)
+        for (let kh = 0; kh < KH; kh++)
+          for (let kw = 0; kw < KW; kw++) {
+            const ih = oh * strides[0] - pt + kh * dilations[0];
+            const iw = ow * strides[1] - pl + kw * dilations[1];
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            for (let c = 0; c < C; c++)
+              for (let q = 0; q < mult; q++) {
+                const g = dy[((n * OH + oh) * OW + ow) * O + c * mult + q]!;
+                dx[((n * H + ih) * W + iw) * C + c]! += g * w[(kh * KW + kw) * O + c * mult + q]!;
+                dw[(kh * KW + kw) * O + c * mult + q]! += g * x[((n * H + ih) * W + iw) * C + c]!;
+              }
+          }
+  return { dx: Float32Array.from(dx), dw: Float32Array.from(dw) };
+}
