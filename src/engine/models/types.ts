@@ -25,6 +25,8 @@ export interface StudioModelMeta {
   /** Where this version comes from: the parent model id and what was done. */
   parentId?: string;
   lineage?: string[];
+  /** Seed of the initial weights (zoo models created from scratch). */
+  seed?: number;
 }
 
 export interface ModelInfo {
