@@ -21,6 +21,7 @@ export interface ZooOptions {
 }
 
 export type Sym = tf.SymbolicTensor;
+type Init = ReturnType<typeof tf.initializers.heNormal>;
 
 /** Hands out a fresh, reproducible seed per layer. */
 export class Seeds {
@@ -31,10 +32,10 @@ export class Seeds {
   next(): number {
     return Math.floor(this.rnd() * 2 ** 31);
   }
-  he(): tf.initializers.Initializer {
+  he(): Init {
     return tf.initializers.heNormal({ seed: this.next() });
   }
-  glorot(): tf.initializers.Initializer {
+  glorot(): Init {
     return tf.initializers.glorotUniform({ seed: this.next() });
   }
 }
