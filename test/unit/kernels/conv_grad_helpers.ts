@@ -38,8 +38,12 @@ export async function runOn(
   );
 }
 
-/** max|a-b| / max|b| (norm-wise relative error; 0 when both are all-zero). */
-export function relError(a: Float32Array, b: Float32Array): number {
+/**
+ * max|a-b| / max(max|b|, floor): norm-wise relative error. The floor keeps tensors that
+ * are mathematically ~0 (e.g. the bias of a conv followed by BatchNorm) from turning
+ * float noise into a huge ratio.
+ */
+export function relError(a: Float32Array, b: Float32Array, floor = 0): number {
   if (a.length !== b.length) return Infinity;
   let diff = 0;
   let scale = 0;
@@ -48,6 +52,7 @@ export function relError(a: Float32Array, b: Float32Array): number {
     if (!(d <= diff)) diff = d; // NaN-propagating max
     scale = Math.max(scale, Math.abs(b[i]!));
   }
+  scale = Math.max(scale, floor);
   return scale === 0 ? diff : diff / scale;
 }
 
