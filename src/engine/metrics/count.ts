@@ -135,6 +135,11 @@ function isNormalizeLayer(layer: tf.layers.Layer): boolean {
   return inbound.length === 1 && inbound[0].getClassName() === 'InputLayer';
 }
 
+/** Fixed plumbing layer (input `normalize` or option-A selection shortcut) that must stay non-trainable. */
+export function isFixedLayer(layer: tf.layers.Layer): boolean {
+  return isNormalizeLayer(layer) || isSelectionConv(layer);
+}
+
 /** Is `layer` itself a (nested) model? */
 function isModel(layer: tf.layers.Layer): layer is tf.LayersModel {
   return layer instanceof tf.LayersModel;
