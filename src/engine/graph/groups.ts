@@ -11,7 +11,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { buildModelGraph, type GraphNode, type ModelGraph } from './model-graph';
-import { CAPTURE_WALKABLE, RULES, Unsupported, type ChannelRule, type FlowContext } from './rules';
+import { CAPTURE_WALKABLE, layerConfig, RULES, Unsupported, type ChannelRule, type FlowContext } from './rules';
 import { UnionFind } from './union-find';
 import type { ChannelGroup, DependencyGraph, GraphOptions, GroupMember, LayerPlan, WeightPlan } from './types';
 
@@ -94,7 +94,7 @@ function flowChannels(g: ModelGraph, ids: IdSpace): { layouts: Int32Array[]; pla
     const rule = RULES[node.className];
     try {
       if (!rule) throw new Unsupported('');
-      const config = node.layer.getConfig() as Record<string, unknown>;
+      const config = layerConfig(node.layer);
       const ctx: FlowContext = {
         node,
         config,
@@ -308,13 +308,9 @@ export function buildGroups(model: tf.LayersModel, options: GraphOptions = {}): 
       const grp = groups[gi];
       let cur = start;
       for (;;) {
-        const consumers = g.tensors[cur].consumers;
-        if (isOutput.has(cur) || consumers.length !== 1) break;
-        const next = g.nodes[consumers[0]];
-        if (next.className === 'Concatenate' && layouts[next.outputs[0]].length !== layouts[cur].length) {
-          cur = next.outputs[0];
-          break;
-        }
+        const consumers = new Set(g.tensors[cur].consumers);
+        if (isOutput.has(cur) || consumers.size !== 1) break;
+        const next = g.nodes[[...consumers][0]];
         if (!CAPTURE_WALKABLE.has(next.className) || kinds.get(next.name) !== 'passthrough') break;
         cur = next.outputs[0];
       }

@@ -25,6 +25,18 @@ export interface FlowContext {
   block(ids: Int32Array, reason: string): void;
 }
 
+/**
+ * layer.getConfig(), patched for tfjs 4.22 omissions: SeparableConv2D drops `depthMultiplier`
+ * from its config (so it would be rebuilt and reloaded with multiplier 1).
+ */
+export function layerConfig(layer: { getConfig(): object; getClassName(): string }): Record<string, unknown> {
+  const config = layer.getConfig() as Record<string, unknown>;
+  if (layer.getClassName() === 'SeparableConv2D' && config.depthMultiplier === undefined) {
+    config.depthMultiplier = (layer as unknown as { depthMultiplier?: number }).depthMultiplier ?? 1;
+  }
+  return config;
+}
+
 /** Thrown by a rule when this particular configuration cannot be handled. */
 export class Unsupported extends Error {}
 
@@ -314,6 +326,7 @@ export const RULES: Record<string, ChannelRule> = {
 
 /** Classes whose output a capture walk may follow (same channels, same spatial grid, per-channel math). */
 export const CAPTURE_WALKABLE = new Set([
+  'Concatenate',
   'BatchNormalization', 'Activation', 'ReLU', 'LeakyReLU', 'ELU', 'ThresholdedReLU', 'PReLU',
   'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'AlphaDropout', 'GaussianNoise', 'GaussianDropout',
   'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum',
