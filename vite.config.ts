@@ -1,7 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { ISOLATION_HEADERS, CSP } from './src/security';
+import { ISOLATION_HEADERS } from './src/security';
 
 /** Dev and preview servers send the same isolation + CSP headers the service worker adds on static hosts. */
 function isolationHeaders(): Plugin {

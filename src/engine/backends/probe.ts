@@ -5,9 +5,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors';
 import { BACKEND_ORDER, type BackendName, type BackendStatus } from './types';
-import { getThreadsCount } from './wasm-setup';
+import { getThreadsCount, initWasmBackend } from './wasm-setup';
 
 const statusCache = new Map<BackendName, BackendStatus>();
+
+/**
+ * Backend switches are serialised: tfjs has one global engine, and two interleaved probe loops (e.g. the UI's and a
+ * script's) would run kernels of one backend on another's tensors.
+ */
+let chain: Promise<unknown> = Promise.resolve();
+function serialised<T>(fn: () => Promise<T>): Promise<T> {
+  const next = chain.then(fn, fn);
+  chain = next.catch(() => undefined);
+  return next;
+}
 
 async function describe(name: BackendName): Promise<Record<string, string | number | boolean>> {
   const env = tf.env();
@@ -20,9 +31,10 @@ async function describe(name: BackendName): Promise<Record<string, string | numb
     };
   }
   if (name === 'webgpu') {
-    const gpu = (globalThis.navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+    type AdapterLike = { info?: Record<string, string> };
+    const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
     const adapter = gpu ? await gpu.requestAdapter() : null;
-    const info = adapter?.info ?? {};
+    const info: Record<string, string> = adapter?.info ?? {};
     return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' };
   }
   if (name === 'webgl') {
@@ -43,7 +55,7 @@ async function tryBackend(name: BackendName): Promise<BackendStatus> {
     return { name, available: false, active: false, reason: 'navigator.gpu is missing (WebGPU not supported or not enabled)' };
   }
   try {
-    const ok = await tf.setBackend(name);
+    const ok = name === 'wasm' ? await initWasmBackend() : await tf.setBackend(name);
     if (!ok) return { name, available: false, active: false, reason: 'backend failed to initialise' };
     await tf.ready();
     const out = tf.tidy(() => tf.add(tf.tensor1d([1, 2, 3]), tf.tensor1d([10, 20, 30])));
@@ -59,13 +71,15 @@ async function tryBackend(name: BackendName): Promise<BackendStatus> {
 }
 
 /** Probes every backend (once; `force` re-probes), then leaves `prefer` (or the best available) active. */
-export async function probeBackends(prefer?: BackendName, force = false): Promise<BackendStatus[]> {
-  for (const name of BACKEND_ORDER) {
-    if (force || !statusCache.has(name)) statusCache.set(name, await tryBackend(name));
-  }
-  const target = prefer && statusCache.get(prefer)?.available ? prefer : BACKEND_ORDER.find((n) => statusCache.get(n)?.available);
-  if (target) await tf.setBackend(target);
-  return backendStatuses();
+export function probeBackends(prefer?: BackendName, force = false): Promise<BackendStatus[]> {
+  return serialised(async () => {
+    for (const name of BACKEND_ORDER) {
+      if (force || !statusCache.has(name)) statusCache.set(name, await tryBackend(name));
+    }
+    const target = prefer && statusCache.get(prefer)?.available ? prefer : BACKEND_ORDER.find((n) => statusCache.get(n)?.available);
+    if (target) await tf.setBackend(target);
+    return backendStatuses();
+  });
 }
 
 export function backendStatuses(): BackendStatus[] {
@@ -73,13 +87,15 @@ export function backendStatuses(): BackendStatus[] {
   return BACKEND_ORDER.map((n) => ({ ...(statusCache.get(n) ?? { name: n, available: false, reason: 'not probed yet' }), name: n, active: n === active }));
 }
 
-export async function switchBackend(name: BackendName): Promise<BackendStatus[]> {
-  const st = statusCache.get(name) ?? (await tryBackend(name));
-  statusCache.set(name, st);
-  if (!st.available) throw new StudioError('backend-unavailable', `Backend "${name}" is not available here: ${st.reason ?? 'unknown reason'}.`);
-  await tf.setBackend(name);
-  await tf.ready();
-  return backendStatuses();
+export function switchBackend(name: BackendName): Promise<BackendStatus[]> {
+  return serialised(async () => {
+    const st = statusCache.get(name) ?? (await tryBackend(name));
+    statusCache.set(name, st);
+    if (!st.available) throw new StudioError('backend-unavailable', `Backend "${name}" is not available here: ${st.reason ?? 'unknown reason'}.`);
+    await tf.setBackend(name);
+    await tf.ready();
+    return backendStatuses();
+  });
 }
 
 export function activeBackend(): BackendName {

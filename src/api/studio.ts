@@ -1,0 +1,42 @@
+/**
+ * `window.studio`: the scripting API (docs/api.md). Same methods as the worker API; long methods accept a trailing
+ * `onProgress` callback and an options bag `{signal}` is not needed: `studio.cancel()` stops running jobs.
+ */
+import * as Comlink from 'comlink';
+import { JOB_METHODS, type StudioClient } from './client';
+import type { StudioApi } from './types';
+
+export { STUDIO_VERSION } from './version';
+import { STUDIO_VERSION } from './version';
+
+type Studio = StudioApi & {
+  readonly version: string;
+  cancel(jobId?: string): Promise<void>;
+  readonly client: StudioClient;
+};
+
+export function createStudioFacade(client: StudioClient): Studio {
+  const handler: ProxyHandler<object> = {
+    get(_t, prop) {
+      if (prop === 'version') return STUDIO_VERSION;
+      if (prop === 'client') return client;
+      if (prop === 'cancel') return (jobId?: string) => client.cancel(jobId);
+      if (prop === 'then') return undefined; // not a thenable
+      if (typeof prop !== 'string') return undefined;
+      if (prop in JOB_METHODS) {
+        const at = JOB_METHODS[prop as keyof typeof JOB_METHODS];
+        return (...args: unknown[]) => {
+          const onProgress = typeof args[at - 1] === 'function' ? (args[at - 1] as Parameters<StudioClient['job']>[2] extends infer O ? O extends { onProgress?: infer P } ? P : never : never) : undefined;
+          return client.job(prop as keyof typeof JOB_METHODS, args.slice(0, at - 1), { onProgress });
+        };
+      }
+      const remote = client.remote as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      return (...args: unknown[]) => remote[prop]!(...args.map((a) => (typeof a === 'function' ? Comlink.proxy(a as () => void) : a)));
+    },
+  };
+  return new Proxy({}, handler) as Studio;
+}
+
+declare global {
+  interface Window { studio: Studio }
+}

@@ -1,0 +1,196 @@
+/**
+ * The studio's public API: what the engine worker exposes through Comlink and what the page publishes as
+ * `window.studio`. Everything here is structured-cloneable (Blobs, typed arrays, plain objects).
+ * Long operations take a trailing `onProgress` callback and can be cancelled (`cancel()` or an AbortSignal on the client).
+ */
+import type { BackendName, BackendStatus } from '../engine/backends/types';
+import type { DatasetKind } from '../engine/data/types';
+import type { ModelInfo } from '../engine/models/types';
+import type { Progress } from '../engine/progress';
+
+export type { BackendName, BackendStatus, ModelInfo, Progress };
+
+// ---------- system ----------
+export interface StorageInfo { usage: number; quota: number; persisted: boolean; artifactsBytes: number }
+export interface JobHandle { jobId: string }
+
+// ---------- datasets ----------
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  kind: DatasetKind;
+  classes: string[];
+  counts: { train: number; test: number; val?: number };
+  imageSize: number;
+  bytes: number;
+  createdAt: number;
+  notes?: string[];
+  labelSet?: 'fine' | 'coarse';
+}
+
+/** A file with its path inside a picked folder or zip ('cats/001.jpg'). */
+export interface NamedFile { path: string; file: Blob }
+
+export type DatasetSource = Blob | File | string | NamedFile[];
+
+export interface ImportDatasetOptions {
+  name?: string;
+  /** CIFAR-100: which labels to use. */
+  labelSet?: 'fine' | 'coarse';
+  /** Custom datasets: square side 32..224 (default 32) and how to fit non-square images. */
+  imageSize?: number;
+  resize?: 'center-crop' | 'pad';
+  testFraction?: number;
+  valFraction?: number;
+  seed?: number;
+}
+
+export interface SampleGrid {
+  imageSize: number;
+  classes: string[];
+  /** One entry per sample: label and RGBA bytes (imageSize² × 4), ready for ImageData. */
+  samples: { label: number; index: number; rgba: Uint8ClampedArray }[];
+}
+
+// ---------- models ----------
+export interface ZooEntry { arch: string; label: string; paperParams: string; paperMacs: string; description: string }
+
+export interface LayerSummary { name: string; className: string; params: number; macs: number; outShape: number[] }
+export interface ModelDetails extends ModelInfo { layers: LayerSummary[]; trainableParams: number }
+
+export type ModelSource = Blob | File | string | NamedFile[];
+
+export interface TrainOptionsApi {
+  epochs: number;
+  batchSize?: number;
+  lr?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  schedule?: 'constant' | 'step' | 'cosine' | 'onecycle';
+  warmupEpochs?: number;
+  labelSmoothing?: number;
+  augment?: boolean;
+  seed?: number;
+  /** Validate on the test split (first `validateLimit` images) after each epoch. */
+  validateLimit?: number;
+  /** Fine-tuning: distil from this model id. */
+  teacherId?: string;
+  temperature?: number;
+  alpha?: number;
+  name?: string;
+}
+
+export interface EpochPoint { epoch: number; loss: number; acc: number; valAcc?: number; valLoss?: number; lr: number; ms: number; imagesPerSecond: number }
+
+export interface TrainResult { model: ModelInfo; history: EpochPoint[]; runId: string; stoppedEarly?: string }
+
+export interface RunSummary {
+  runId: string;
+  kind: 'train' | 'finetune' | 'iterative';
+  modelId: string;
+  datasetId: string;
+  status: 'running' | 'paused' | 'interrupted' | 'done' | 'failed' | 'cancelled';
+  epochsDone: number;
+  epochs: number;
+  history: EpochPoint[];
+  resultModelId?: string;
+  error?: string;
+  updatedAt: number;
+}
+
+export interface EvaluateOptions { split?: 'train' | 'test' | 'val'; start?: number; end?: number; batchSize?: number }
+export interface EvaluationResult { top1: number; top5: number; count: number; loss: number; perClass: number[]; confusion: number[][] }
+
+export interface TransferOptions { cutLayer: string; hidden?: number; dropout?: number; headEpochs: number; fineTuneEpochs?: number; lr?: number; fineTuneLr?: number; batchSize?: number }
+
+// ---------- pruning ----------
+export interface GroupSummary { id: string; layers: string[]; channels: number; prunable: boolean; reason?: string }
+
+export type Criterion = 'hrank' | 'chip' | 'apoz' | 'mean' | 'l1' | 'l2' | 'fpgm' | 'bn' | 'taylor' | 'random';
+
+export interface AnalyzeOptions { criterion: Criterion; batches?: number; batchSize?: number; seed?: number }
+export interface AnalysisResult { criterion: Criterion; groups: { id: string; layers: string[]; channels: number; scores: number[] }[]; warnings: string[]; images: number; ms: number }
+
+export interface PlanTarget { macs?: number; params?: number; ratios?: Record<string, number> }
+export interface PlanOptionsApi { target: PlanTarget; scope?: 'uniform' | 'global'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
+export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number> }
+
+export interface PruneResult { model: ModelInfo; plan?: PlanResult; analysis?: AnalysisResult; top1AfterPrune?: number }
+
+// ---------- measures & report ----------
+export interface LatencyStats { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number; throughput: number }
+export interface BenchmarkOptions { backends?: BackendName[]; warmup?: number; runs?: number; minTimeMs?: number }
+export type BenchmarkResult = Partial<Record<BackendName, LatencyStats | { error: string }>>;
+
+export interface ReportRow {
+  id: string;
+  name: string;
+  parentId?: string;
+  lineage: string[];
+  params: number;
+  macs: number;
+  flops: number;
+  bytes: number;
+  top1?: number;
+  top5?: number;
+  top1AfterPrune?: number;
+  latency?: BenchmarkResult;
+  devices?: Record<string, BenchmarkResult>;
+}
+
+// ---------- the API ----------
+export type OnProgress = (p: Progress) => void;
+
+/** What the worker exposes. The page's `window.studio` has the same methods (plus `version` and `cancel`). */
+export interface StudioApi {
+  // system
+  version(): Promise<string>;
+  backends(reprobe?: boolean): Promise<BackendStatus[]>;
+  setBackend(name: BackendName): Promise<BackendStatus[]>;
+  /** A quick training-speed measurement per backend; returns the one to use for training and why. */
+  chooseTrainingBackend(): Promise<{ backend: BackendName; reason: string; imagesPerSecond: Partial<Record<BackendName, number>> }>;
+  storage(): Promise<StorageInfo>;
+  persistStorage(): Promise<boolean>;
+  /** Runs a tiny op on the active backend and returns its result (a liveness check). */
+  ping(): Promise<{ backend: BackendName; sum: number }>;
+  cancel(jobId: string): Promise<void>;
+  pause(jobId: string): Promise<void>;
+  resume(jobId: string): Promise<void>;
+
+  // datasets
+  importDataset(source: DatasetSource, options?: ImportDatasetOptions, onProgress?: OnProgress, jobId?: string): Promise<DatasetSummary>;
+  createDemoDataset(options?: { trainPerClass?: number; testPerClass?: number; seed?: number }): Promise<DatasetSummary>;
+  datasets(): Promise<DatasetSummary[]>;
+  deleteDataset(id: string): Promise<void>;
+  datasetSamples(id: string, options?: { perClass?: number; split?: 'train' | 'test' | 'val' }): Promise<SampleGrid>;
+
+  // models
+  zoo(): Promise<ZooEntry[]>;
+  createModel(arch: string, options: { numClasses?: number; inputSize?: number; classes?: string[]; datasetId?: string; seed?: number; name?: string }): Promise<ModelInfo>;
+  importModel(source: ModelSource, options?: { name?: string }): Promise<ModelInfo>;
+  models(): Promise<ModelInfo[]>;
+  deleteModel(id: string): Promise<void>;
+  exportModel(id: string): Promise<Blob>;
+  exportModelFiles(id: string): Promise<{ name: string; blob: Blob }[]>;
+  modelInfo(id: string): Promise<ModelDetails>;
+  train(modelId: string, datasetId: string, options: TrainOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
+  runs(): Promise<RunSummary[]>;
+  resumeRun(runId: string, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
+  evaluate(modelId: string, datasetId: string, options?: EvaluateOptions, onProgress?: OnProgress, jobId?: string): Promise<EvaluationResult>;
+  transfer(backboneId: string, datasetId: string, options: TransferOptions, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
+  cutCandidates(modelId: string): Promise<string[]>;
+
+  // pruning
+  dependencyGroups(modelId: string): Promise<GroupSummary[]>;
+  pruneModel(modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options?: { minChannels?: number; roundTo?: number; protect?: string[]; name?: string }): Promise<ModelInfo>;
+  analyze(modelId: string, datasetId: string | null, options: AnalyzeOptions, onProgress?: OnProgress, jobId?: string): Promise<AnalysisResult>;
+  plan(modelId: string, analysis: AnalysisResult, options: PlanOptionsApi): Promise<PlanResult>;
+  prune(modelId: string, datasetId: string | null, options: AnalyzeOptions & PlanOptionsApi & { evaluate?: boolean; name?: string }, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;
+  featureMaps(modelId: string, datasetId: string, layer: string, options?: { image?: number; maxChannels?: number }): Promise<{ width: number; height: number; channels: number; maps: Float32Array[] }>;
+
+  // fine-tuning, measures, report
+  fineTune(modelId: string, datasetId: string, options: TrainOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
+  benchmark(modelId: string, options?: BenchmarkOptions, onProgress?: OnProgress, jobId?: string): Promise<BenchmarkResult>;
+  report(modelIds?: string[]): Promise<ReportRow[]>;
+}

@@ -1,0 +1,16 @@
+/** Page entry: service worker (offline + isolation), the engine worker bridge, `window.studio`, and the UI. */
+import { mount } from 'svelte';
+import App from './ui/App.svelte';
+import { StudioClient } from './api/client';
+import { createStudioFacade } from './api/studio';
+import { installErrorTransfer } from './api/errors-transfer';
+import { registerServiceWorker } from './pwa';
+
+installErrorTransfer();
+await registerServiceWorker();
+
+const client = new StudioClient(() => new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }));
+const studio = createStudioFacade(client);
+window.studio = studio;
+
+mount(App, { target: document.getElementById('app')!, props: { studio } });

@@ -1,0 +1,68 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openStudio, startStudio } from './browser.mjs';
+
+describe('foundation (built app in headless Chromium)', () => {
+  let env;
+  before(async () => { env = await startStudio(); });
+  after(async () => { await env?.close(); });
+
+  it('loads, is cross-origin isolated, and the engine worker answers', async () => {
+    const { page, context, errors } = await openStudio(env.browser, env.url);
+    assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
+    assert.equal(await page.evaluate(() => window.studio.version), '0.1.0');
+    const pong = await page.evaluate(() => window.studio.ping());
+    assert.equal(pong.sum, 10);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  it('reports WebGPU and WASM available and runs a tiny op on each', async () => {
+    const { page, context } = await openStudio(env.browser, env.url);
+    const list = await page.evaluate(() => window.studio.backends());
+    const by = Object.fromEntries(list.map((b) => [b.name, b]));
+    assert.equal(by.webgpu.available, true, `webgpu: ${by.webgpu.reason}`);
+    assert.equal(by.wasm.available, true, `wasm: ${by.wasm.reason}`);
+    assert.equal(by.cpu.available, true);
+    assert.equal(list.filter((b) => b.active).length, 1);
+    for (const name of ['webgpu', 'wasm']) {
+      const after = await page.evaluate((n) => window.studio.setBackend(n), name);
+      assert.equal(after.find((b) => b.active).name, name);
+      const pong = await page.evaluate(() => window.studio.ping());
+      assert.deepEqual(pong, { backend: name, sum: 10 });
+    }
+    const bad = await page.evaluate(() => window.studio.setBackend('nope').then(() => 'ok', (e) => `${e.code}: ${e.message}`));
+    assert.match(bad, /^backend-unavailable: Backend "nope"/);
+    await context.close();
+  });
+
+  it('uses WASM threads and SIMD when isolated', async () => {
+    const { page, context } = await openStudio(env.browser, env.url);
+    await page.evaluate(() => window.studio.setBackend('wasm'));
+    const wasm = (await page.evaluate(() => window.studio.backends())).find((b) => b.name === 'wasm');
+    assert.equal(wasm.details.simd, true);
+    assert.equal(wasm.details.multithread, true);
+    assert.ok(wasm.details.threads >= 2, `threads: ${wasm.details.threads}`);
+    await context.close();
+  });
+
+  it('reloads and works offline after the first visit, also on a plain static host', async () => {
+    const { serve } = await import('./serve.mjs');
+    const plain = await serve({ plain: true });
+    try {
+      const { page, context } = await openStudio(env.browser, plain.url);
+      // First visit on a header-less host: the service worker takes control and the page reloads once, isolated.
+      await page.waitForFunction(() => window.crossOriginIsolated === true && typeof window.studio === 'object', null, { timeout: 60_000 });
+      await page.evaluate(() => navigator.serviceWorker.ready);
+      await context.setOffline(true);
+      await page.reload();
+      await page.waitForFunction(() => typeof window.studio === 'object', null, { timeout: 60_000 });
+      assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
+      const pong = await page.evaluate(() => window.studio.ping());
+      assert.equal(pong.sum, 10);
+      await context.close();
+    } finally {
+      await plain.close();
+    }
+  });
+});
