@@ -8,12 +8,13 @@ import { conv2dBackpropInputConfig } from '../../../src/engine/kernels/wasm/conv
 beforeAll(initWasmForNode);
 
 describe('registerWasmTrainingKernels', () => {
-  it('registers the missing backprop kernels and replaces Conv2DBackpropInput, idempotently', () => {
+  it('registers the missing backprop kernels and replaces Conv2DBackpropInput and Tile, idempotently', () => {
     const expected = [
       'Conv2DBackpropFilter',
       'DepthwiseConv2dNativeBackpropFilter',
       'DepthwiseConv2dNativeBackpropInput',
       'Conv2DBackpropInput',
+      'Tile',
     ];
     expect(registerWasmTrainingKernels()).toEqual(expected);
     expect(registerWasmTrainingKernels()).toEqual(expected);

@@ -1,7 +1,8 @@
 /**
  * Registers the project's training kernels for the 'wasm' backend of
- * @tensorflow/tfjs-backend-wasm 4.22: the three backprop kernels it lacks, and a
- * faster Conv2DBackpropInput that replaces the backend's plain C++ loop.
+ * @tensorflow/tfjs-backend-wasm 4.22: the three backprop kernels it lacks, and
+ * faster Conv2DBackpropInput and Tile kernels replacing the backend's plain C++
+ * loops (they dominated a ResNet training step, see docs/wasm-kernels.md).
  * Safe to call any number of times, before or after the wasm backend is set.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +11,7 @@ import { conv2dBackpropFilterConfig } from './conv2d_backprop_filter';
 import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise_conv2d_backprop_filter';
 import { depthwiseConv2dBackpropInputConfig } from './depthwise_conv2d_backprop_input';
+import { tileConfig } from './tile';
 
 /** Kernels that wasm 4.22 does not have: registered only when absent. */
 const MISSING: readonly KernelConfig[] = [
@@ -19,7 +21,7 @@ const MISSING: readonly KernelConfig[] = [
 ];
 
 /** Kernels that wasm has but slowly: ours replace them (unregister + register). */
-const REPLACEMENTS: readonly KernelConfig[] = [conv2dBackpropInputConfig];
+const REPLACEMENTS: readonly KernelConfig[] = [conv2dBackpropInputConfig, tileConfig];
 
 function install(config: KernelConfig, replace: boolean): boolean {
   const existing = tf.getKernel(config.kernelName, 'wasm');

@@ -1,0 +1,97 @@
+/**
+ * Node benchmark of a training step on tfjs 'wasm' (with the project's training
+ * kernels) vs 'cpu': per-kernel profile of one step and img/s of a ResNet-20-like
+ * CIFAR model. Run: npx vite-node bench/wasm-training.ts [batch] [steps] [--no-cpu] [--orig-input]
+ * (--orig-input keeps tfjs-backend-wasm's own Conv2DBackpropInput for comparison).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { registerWasmTrainingKernels } from '../src/engine/kernels/wasm/register';
+
+const args = process.argv.slice(2);
+const batch = Number(args[0] ?? 64);
+const steps = Number(args[1] ?? 5);
+const withCpu = !args.includes('--no-cpu');
+const origInput = args.includes('--orig-input');
+
+function block(x: tf.SymbolicTensor, filters: number, stride: number, name: string): tf.SymbolicTensor {
+  let y = tf.layers.conv2d({ filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, name: `${name}_conv1` }).apply(x) as tf.SymbolicTensor;
+  y = tf.layers.batchNormalization({ name: `${name}_bn1` }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.reLU().apply(y) as tf.SymbolicTensor;
+  y = tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, name: `${name}_conv2` }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.batchNormalization({ name: `${name}_bn2` }).apply(y) as tf.SymbolicTensor;
+  let s = x;
+  if (stride !== 1 || x.shape[3] !== filters) {
+    s = tf.layers.conv2d({ filters, kernelSize: 1, strides: stride, useBias: false, name: `${name}_short` }).apply(x) as tf.SymbolicTensor;
+    s = tf.layers.batchNormalization({ name: `${name}_bns` }).apply(s) as tf.SymbolicTensor;
+  }
+  return tf.layers.reLU().apply(tf.layers.add().apply([y, s]) as tf.SymbolicTensor) as tf.SymbolicTensor;
+}
+
+/** ResNet-20 layout (3 stages x 3 blocks, 16/32/64 filters) with 1x1-conv shortcuts. */
+function resnet20(): tf.LayersModel {
+  const input = tf.input({ shape: [32, 32, 3] });
+  let x = tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization().apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
+  [16, 32, 64].forEach((f, stage) => {
+    for (let b = 0; b < 3; b++) x = block(x, f, stage > 0 && b === 0 ? 2 : 1, `s${stage}b${b}`);
+  });
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 10 }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out });
+}
+
+async function run(backend: string): Promise<void> {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const model = resnet20();
+  const opt = tf.train.momentum(0.01, 0.9);
+  const xs = tf.randomUniform([batch, 32, 32, 3]);
+  const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);
+  const step = (): void => {
+    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor), true);
+    cost?.dataSync();
+    cost?.dispose();
+  };
+  step(); // warm-up (operator creation, heap growth)
+  if (backend === 'wasm') {
+    const prof = await tf.profile(step);
+    const byKernel = new Map<string, { ms: number; n: number }>();
+    let total = 0;
+    for (const k of prof.kernels) {
+      const ms = Number(k.kernelTimeMs);
+      const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
+      e.ms += ms;
+      e.n++;
+      byKernel.set(k.name, e);
+      total += ms;
+    }
+    console.log(`profile (wasm, batch ${batch}): total kernel ms ${total.toFixed(1)}`);
+    [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14).forEach(([name, e]) =>
+      console.log(`  ${name.padEnd(36)} ${e.ms.toFixed(1).padStart(8)} ms  ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  x${e.n}`));
+  }
+  const n = backend === 'cpu' ? Math.max(1, Math.min(steps, 2)) : steps;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) step();
+  const dt = (performance.now() - t0) / n;
+  console.log(`${backend}: ${dt.toFixed(0)} ms/step, ${((batch * 1000) / dt).toFixed(1)} img/s (batch ${batch}, ${n} steps)`);
+  tf.dispose([xs, ys]);
+  model.dispose();
+  opt.dispose();
+}
+
+const require = createRequire(import.meta.url);
+setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
+await import('@tensorflow/tfjs-backend-wasm');
+const orig = tf.getKernel('Conv2DBackpropInput', 'wasm');
+console.log('registered:', registerWasmTrainingKernels().join(', '));
+if (origInput && orig) {
+  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel(orig);
+  console.log('using tfjs-backend-wasm Conv2DBackpropInput');
+}
+await run('wasm');
+if (withCpu) await run('cpu');
