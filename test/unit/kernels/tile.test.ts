@@ -22,7 +22,8 @@ async function tileOn(backend: string, shape: number[], reps: number[], dtype: '
     expectNoLeak(() =>
       tf.tidy(() => {
         const n = tf.util.sizeFromShape(shape);
-        const x = tf.tensor(Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : i * 1.5 - 3)), shape, dtype);
+        const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 ? 1 : 0 : i * 1.5 - 3));
+        const x = tf.tensor(values, shape, dtype);
         return Array.from(tf.tile(x, reps).dataSync());
       }),
     ),
