@@ -46,6 +46,11 @@ export function isOutOfMemory(e: unknown): boolean {
   return /out of memory|\boom\b|failed to allocate|allocation failed|unable to create (?:webgl )?texture|context lost|exceeds? (?:the )?(?:max|limit)/i.test(msg);
 }
 
+/** Weight decay applies to conv/dense kernels ('kernel', 'depthwise_kernel', 'pointwise_kernel'), not BN or biases. */
+export function isKernelName(name: string): boolean {
+  return /kernel(?:_\d+)?$/.test(name.split('/').pop() ?? '');
+}
+
 /** Options without the splits and teacher model, for storing in checkpoints. */
 export function serializableOptions(o: TrainOptions): SerializableTrainOptions {
   const { validate, distill, ...rest } = o;
@@ -112,7 +117,8 @@ export async function runTraining(
   if (trainable.length === 0) throw new StudioError('bad-input', 'The model has no trainable weights (every layer is frozen).');
   const varList = trainable.map((w) => w.read() as tf.Variable);
   const wd = opts.weightDecay ?? 5e-4;
-  const decayed = trainable.map((w) => wd > 0 && /kernel$/.test(w.name.split('/').pop() ?? ''));
+  // originalName: `name` gets a uniqueness suffix ('conv/kernel_1') when layers share names across models.
+  const decayed = trainable.map((w) => wd > 0 && isKernelName(w.originalName));
   const probs = outputsProbabilities(model);
   const teacherProbs = opts.distill ? outputsProbabilities(opts.distill.teacher) : false;
   const frozenStats = model.layers
@@ -170,22 +176,20 @@ export async function runTraining(
         const { value, grads } = optimizer.computeGradients(() => {
           const out = model.apply(b.xs, { training: true }) as tf.Tensor;
           const logits = asLogits(out, probs);
-          correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(b.ys, 'int32')), 'float32')));
+          correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(b.ys, 'int32')), 'float32'))) as tf.Scalar;
           return trainingLoss(logits, b.ys, lossOpts, teacherLogits);
         }, varList);
-        const finalGrads = tf.tidy(() =>
-          varList.map((v, i) => {
-            const g = grads[v.name];
-            if (!g) return null;
-            return decayed[i] ? tf.add(g, tf.mul(v, wd)) : tf.clone(g);
-          }),
-        );
+        const finalGrads: (tf.Tensor | null)[] = varList.map((v, i) => {
+          const g = grads[v.name];
+          if (!g) return null;
+          return decayed[i] ? tf.tidy(() => tf.add(g, tf.mul(v, wd))) : tf.clone(g);
+        });
         tf.dispose(Object.values(grads).filter((g): g is tf.Tensor => g != null));
         // Array form in varList order: MomentumOptimizer matches accumulators by position.
         optimizer.applyGradients(varList.map((v, i) => ({ name: v.name, tensor: finalGrads[i] as tf.Tensor })));
         tf.dispose(finalGrads.filter((g): g is tf.Tensor => g != null));
         frozenStats.forEach((w, i) => w.write(frozenValues[i]!));
-        return { loss: value, correct: correct! };
+        return { loss: value as tf.Scalar, correct: correct! };
       } catch (e) {
         correct?.dispose();
         throw e;

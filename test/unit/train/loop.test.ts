@@ -162,7 +162,7 @@ describe('runTraining', () => {
     expect(isStudioError(e1) && e1.code).toBe('bad-input');
     expect((e1 as Error).message).toMatch(/Learning rate/);
     const other = smallCnn(SIZE, 3, 11);
-    const cp: TrainCheckpoint = { epoch: 1, weights: (await weightsOf(other)).map((d, i) => ({ name: other.weights[i]!.name, shape: other.weights[i]!.shape as number[], data: d })), optimizer: [], iterations: 0, history: [], options: { ...base } };
+    const cp: TrainCheckpoint = { epoch: 1, weights: (await weightsOf(other)).map((d, i) => ({ name: other.weights[i]!.name, shape: other.weights[i]!.shape as number[], data: d })), optimizer: [], iterations: 0, history: [], options: { epochs: 3, batchSize: 16, lr: 0.05 } };
     const e2 = await expectNoLeak(() => caught(runTraining(model, feed, base, { resume: cp })));
     expect(isStudioError(e2) && e2.code).toBe('shape-mismatch');
     model.dispose();
