@@ -1,0 +1,234 @@
+/**
+ * Pruning planner: turns an importance Analysis into per-group channel removals that meet a
+ * MACs and/or params reduction target, counted analytically with countAfterPruning.
+ *
+ * - uniform: the same ratio r in every eligible group (or r · w_g with explicit per-group
+ *   weights `ratios`), r found by bisection so the removed fraction reaches the target;
+ * - global: all channels of all eligible groups ranked together by per-group-normalised score
+ *   (score / max score of its group), the lowest removed first, at most maxRatio per group;
+ *   the prefix length is found by bisection;
+ * - explicit `ratios` without a MACs/params target are applied as they are.
+ * Within a group the lowest-scored channels go first. minChannels and roundTo (kept count
+ * rounded UP to a multiple) apply after the ratio; protected layers' groups keep everything.
+ * The reached reduction is ≥ the target whenever feasible; the overshoot is one step of
+ * granularity (usually < 1% of the base).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../errors';
+import type { ChannelGroup, DependencyGraph } from '../graph/types';
+import type { Analysis } from '../importance/analyze';
+import { countAfterPruning } from '../prune';
+
+export interface PlanTarget {
+  /** Fraction of MACs to remove (0..1). */
+  macs?: number;
+  /** Fraction of params to remove (0..1). */
+  params?: number;
+  /** Per group id or layer name: fraction of channels to remove (HRank-style lists). */
+  ratios?: Record<string, number>;
+}
+
+export interface PlanOptions {
+  target: PlanTarget;
+  scope: 'uniform' | 'global';
+  roundTo?: number;
+  minChannels?: number;
+  /** Layer names (or group ids) whose groups keep all channels. */
+  protect?: string[];
+  /** Largest fraction removed from one group (default 0.9). */
+  maxRatio?: number;
+}
+
+export interface Plan {
+  keep: Record<string, number[]>;
+  /** Per group: removed channel indices, least important first. */
+  remove: Record<string, number[]>;
+  macs: number;
+  params: number;
+  baseMacs: number;
+  baseParams: number;
+  /** Per group: fraction of channels removed. */
+  ratios: Record<string, number>;
+  /** E.g. the target could not be reached within maxRatio. */
+  warnings: string[];
+}
+
+interface Eligible {
+  group: ChannelGroup;
+  /** Channel indices sorted by ascending score. */
+  order: number[];
+  /** Normalised scores (score / max). */
+  norm: Float64Array;
+  /** Most channels this group may lose. */
+  cap: number;
+}
+
+function groupLayers(g: ChannelGroup): Set<string> {
+  return new Set([g.id, ...g.members.map((m) => m.layer), ...g.producers]);
+}
+
+function ratioLookup(groups: ChannelGroup[], ratios: Record<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, r] of Object.entries(ratios)) {
+    if (!(r >= 0 && r <= 1)) throw new StudioError('bad-input', `Pruning ratio for "${key}" must be in [0, 1], got ${r}.`);
+    const g = groups.find((x) => x.id === key) ?? groups.find((x) => x.producers.includes(key)) ?? groups.find((x) => groupLayers(x).has(key));
+    if (!g) throw new StudioError('bad-input', `Pruning ratio given for "${key}", which is neither a channel group nor a layer of one.`);
+    out.set(g.id, Math.max(out.get(g.id) ?? 0, r));
+  }
+  return out;
+}
+
+export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis: Analysis, opts: PlanOptions): Plan {
+  const { target } = opts;
+  const maxRatio = Math.min(1, Math.max(0, opts.maxRatio ?? 0.9));
+  const minChannels = Math.max(1, Math.floor(opts.minChannels ?? 1));
+  const roundTo = Math.max(1, Math.floor(opts.roundTo ?? 1));
+  for (const k of ['macs', 'params'] as const) {
+    const v = target[k];
+    if (v !== undefined && !(v >= 0 && v < 1)) throw new StudioError('bad-input', `Plan target ${k} must be a fraction in [0, 1), got ${v}.`);
+  }
+  const protect = new Set(opts.protect ?? []);
+  const scores = new Map(analysis.groups.map((g) => [g.id, g]));
+  const eligible: Eligible[] = [];
+  for (const g of graph.groups) {
+    if (!g.prunable) continue;
+    const layers = groupLayers(g);
+    if ([...protect].some((p) => layers.has(p))) continue;
+    const s = scores.get(g.id);
+    if (!s) continue;
+    if (s.scores.length !== g.channels)
+      throw new StudioError('shape-mismatch', `Analysis of group "${g.id}" has ${s.scores.length} scores but the group has ${g.channels} channels (stale analysis?).`);
+    const order = Array.from({ length: g.channels }, (_, i) => i).sort((a, b) => s.scores[a]! - s.scores[b]! || a - b);
+    let max = 0;
+    for (const v of s.scores) if (Math.abs(v) > max) max = Math.abs(v);
+    const norm = Float64Array.from(s.scores, (v) => (max > 0 ? v / max : 0));
+    const cap = Math.max(0, Math.min(Math.floor(maxRatio * g.channels), g.channels - minChannels));
+    eligible.push({ group: g, order, norm, cap });
+  }
+
+  const base = countAfterPruning(model, graph, {});
+  const warnings: string[] = [];
+
+  /** Applies cap and roundTo to a wished number of removed channels. */
+  const removedCount = (e: Eligible, wish: number): number => {
+    const n = e.group.channels;
+    let kept = n - Math.min(e.cap, Math.max(0, Math.floor(wish)));
+    kept = Math.min(n, Math.ceil(kept / roundTo) * roundTo);
+    return n - kept;
+  };
+  const cost = (removed: Map<string, number>) => {
+    const kept: Record<string, number> = {};
+    for (const e of eligible) kept[e.group.id] = e.group.channels - (removed.get(e.group.id) ?? 0);
+    return countAfterPruning(model, graph, kept);
+  };
+  const meets = (c: { params: number; macs: number }): boolean =>
+    (target.macs === undefined || c.macs <= base.macs * (1 - target.macs)) && (target.params === undefined || c.params <= base.params * (1 - target.params));
+  const hasBudget = target.macs !== undefined || target.params !== undefined;
+
+  let removed = new Map<string, number>();
+  if (opts.scope === 'global' && hasBudget) {
+    // channels in ascending normalised score, each group's list truncated at its cap
+    const all: { g: number; v: number; c: number }[] = [];
+    eligible.forEach((e, gi) => e.order.forEach((c) => all.push({ g: gi, v: e.norm[c]!, c })));
+    all.sort((a, b) => a.v - b.v || a.g - b.g || a.c - b.c);
+    const taken = new Int32Array(eligible.length);
+    const list = all.filter((x) => (taken[x.g]! < eligible[x.g]!.cap ? (taken[x.g]!++, true) : false));
+    const at = (t: number): Map<string, number> => {
+      const wish = new Int32Array(eligible.length);
+      for (let i = 0; i < t; i++) wish[list[i]!.g]!++;
+      return new Map(eligible.map((e, gi) => [e.group.id, removedCount(e, wish[gi]!)]));
+    };
+    removed = bisectInt(list.length, (t) => meets(cost(at(t))), at, warnings);
+  } else {
+    const weights = target.ratios ? ratioLookup(graph.groups, target.ratios) : null;
+    const w = (e: Eligible): number => (weights ? weights.get(e.group.id) ?? 0 : 1);
+    const at = (r: number): Map<string, number> => new Map(eligible.map((e) => [e.group.id, removedCount(e, Math.min(maxRatio, r * w(e)) * e.group.channels + 1e-9)]));
+    if (!hasBudget) {
+      if (!weights) throw new StudioError('bad-input', 'A plan needs a target: a MACs or params fraction, or per-group ratios.');
+      removed = at(1);
+    } else {
+      let maxW = 0;
+      for (const e of eligible) maxW = Math.max(maxW, w(e));
+      const hi = maxW > 0 ? maxRatio / maxW : 0;
+      // bisection over r in [0, hi] on a fine integer grid
+      const steps = 4096;
+      const t = bisectStep(steps, (t) => meets(cost(at((t / steps) * hi))));
+      if (t > steps) {
+        warnings.push('The target cannot be reached within maxRatio/minChannels: the plan removes as much as allowed.');
+        removed = at(hi);
+      } else if (t === 0) {
+        removed = at(0);
+      } else {
+        // From the last ratio below the target, add one rounding step at a time to the group with
+        // the lowest removed fraction: ratios stay uniform to within one step, overshoot is tiny.
+        removed = at(((t - 1) / steps) * hi);
+        const upper = at((t / steps) * hi);
+        while (!meets(cost(removed))) {
+          let best: Eligible | null = null;
+          let bestRatio = Infinity;
+          for (const e of eligible) {
+            const cur = removed.get(e.group.id) ?? 0;
+            if (cur >= (upper.get(e.group.id) ?? 0)) continue;
+            const r = cur / e.group.channels / Math.max(w(e), 1e-12);
+            if (r < bestRatio) {
+              bestRatio = r;
+              best = e;
+            }
+          }
+          if (!best) {
+            removed = upper;
+            break;
+          }
+          const cur = removed.get(best.group.id) ?? 0;
+          let next = cur + 1;
+          while (removedCount(best, next) <= cur && next < best.group.channels) next++;
+          removed.set(best.group.id, Math.min(upper.get(best.group.id) ?? 0, removedCount(best, next)));
+        }
+      }
+    }
+  }
+
+  const keep: Record<string, number[]> = {};
+  const remove: Record<string, number[]> = {};
+  const ratios: Record<string, number> = {};
+  for (const e of eligible) {
+    const n = removed.get(e.group.id) ?? 0;
+    const gone = e.order.slice(0, n);
+    const goneSet = new Set(gone);
+    remove[e.group.id] = gone;
+    keep[e.group.id] = Array.from({ length: e.group.channels }, (_, i) => i).filter((i) => !goneSet.has(i));
+    ratios[e.group.id] = n / e.group.channels;
+  }
+  const final = cost(removed);
+  if (hasBudget && !meets(final) && warnings.length === 0) warnings.push('The target could not be reached.');
+  return { keep, remove, macs: final.macs, params: final.params, baseMacs: base.macs, baseParams: base.params, ratios, warnings };
+}
+
+/** Smallest t in [0, n] with ok(t) (ok assumed monotone), n + 1 if none. */
+function bisectStep(n: number, ok: (t: number) => boolean): number {
+  if (!ok(n)) return n + 1;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ok(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Smallest t in [0, n] with ok(t) (ok assumed monotone); if none, n with a warning. */
+function bisectInt<T>(n: number, ok: (t: number) => boolean, at: (t: number) => T, warnings: string[]): T {
+  if (!ok(n)) {
+    warnings.push('The target cannot be reached within maxRatio/minChannels: the plan removes as much as allowed.');
+    return at(n);
+  }
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ok(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return at(lo);
+}
