@@ -7,7 +7,10 @@ import { countModel } from '../../../src/engine/metrics/count';
 import { makePlan } from '../../../src/engine/plan/planner';
 import { pruneModel } from '../../../src/engine/prune';
 import { expectNoLeak } from '../../helpers/leak';
-import { loadAkamaster } from '../models/akamaster';
+import { withBackend } from '../../helpers/wasm';
+import { loadAkamaster, loadCifarRecords } from '../models/akamaster';
+import { ratiosForTarget, sensitivity, type Sensitivity } from '../../../src/engine/plan/sensitivity';
+import { top1 } from '../../../src/engine/plan/top1';
 
 describe('makePlan on akamaster resnet20', () => {
   let model: tf.LayersModel;
@@ -30,7 +33,7 @@ describe('makePlan on akamaster resnet20', () => {
         expect(f).toBeGreaterThanOrEqual(target);
         expect(f).toBeLessThan(target + 0.01);
         expect(plan.warnings).toEqual([]);
-        for (const [id, ratio] of Object.entries(plan.ratios)) expect(ratio).toBeLessThanOrEqual(0.9);
+        for (const ratio of Object.values(plan.ratios)) expect(ratio).toBeLessThanOrEqual(0.9);
         for (const id of Object.keys(plan.keep)) {
           const g = graph.groups.find((x) => x.id === id)!;
           expect([...plan.keep[id]!, ...plan.remove[id]!].sort((a, b) => a - b)).toEqual(Array.from({ length: g.channels }, (_, i) => i));
@@ -103,5 +106,34 @@ describe('makePlan on akamaster resnet20', () => {
     });
     expect(pruned.macs).toBe(plan.macs);
     expect(plan.baseMacs).toBe(countModel(model).macs);
+  });
+
+  it('sensitivity: curves per group, top-1 loop, no leaks; curves → ratios meeting a MACs target', async () => {
+    const rec = loadCifarRecords();
+    const n = 16;
+    const split = { count: n, images: Uint8Array.from(rec.x.subarray(0, n * 32 * 32 * 3)), labels: Uint16Array.from(rec.labels.subarray(0, n)) };
+    await withBackend('wasm', async () => {
+      const base = await expectNoLeak(() => top1(model, split, 32, { batchSize: 16 }));
+      expect(base).toBeGreaterThan(0.7); // resnet20 is ~91% on these images
+      const seen: number[] = [];
+      const sens = await expectNoLeak(() =>
+        sensitivity(model, graph, l1, split, 32, { images: n, ratios: [0.5, 0.9], groups: ['stem_conv'], onProgress: (p) => seen.push(p.fraction) }),
+      );
+      expect(sens.baseTop1).toBe(base);
+      expect(Object.keys(sens.curves)).toEqual(['stem_conv']);
+      for (const c of Object.values(sens.curves)) expect(c.map((p) => p.ratio)).toEqual([0.5, 0.9]);
+      expect(sens.curves['stem_conv']![1]!.top1).toBeLessThan(base); // 90% of the residual stage-1 channels gone
+      expect(seen[seen.length - 1]).toBe(1);
+    });
+    // synthetic curves: conv1 groups robust, residual groups fragile
+    const curves: Sensitivity['curves'] = {};
+    for (const g of l1.groups) {
+      const robust = g.id.endsWith('conv1');
+      curves[g.id] = [0.25, 0.5, 0.75].map((r) => ({ ratio: r, top1: 0.9 - (robust ? 0.02 : 0.3) * r }));
+    }
+    const ratios = ratiosForTarget(model, graph, { baseTop1: 0.9, images: 100, curves }, 0.3);
+    const plan = makePlan(model, graph, l1, { target: { ratios }, scope: 'uniform' });
+    expect(removedFraction(plan)).toBeGreaterThanOrEqual(0.3);
+    expect(ratios['stage1_block0_conv1']!).toBeGreaterThan(ratios['stem_conv']!);
   });
 });
