@@ -14,6 +14,8 @@ import { idbKeyValue } from '../src/engine/storage/idb';
 import { createContext } from '../src/api/worker/context';
 import { EngineApi } from '../src/api/worker/engine-api';
 import { installErrorTransfer } from '../src/api/errors-transfer';
+import { registerWasmTrainingKernels } from '../src/engine/kernels/wasm/register';
+import { createBrowserImageDecoder } from '../src/engine/data/decode-browser';
 
 configureWasm(
   {
@@ -24,6 +26,7 @@ configureWasm(
   Math.max(1, Math.min(8, self.navigator.hardwareConcurrency || 1)),
 );
 installErrorTransfer();
+registerWasmTrainingKernels();
 
-const api = new EngineApi(createContext(idbKeyValue()));
+const api = new EngineApi(createContext(idbKeyValue()), createBrowserImageDecoder());
 Comlink.expose(api);

@@ -7,6 +7,7 @@ import type { BackendName, BackendStatus } from '../engine/backends/types';
 import type { DatasetKind } from '../engine/data/types';
 import type { ModelInfo } from '../engine/models/types';
 import type { Progress } from '../engine/progress';
+import type { ReportRow as EngineReportRow } from '../engine/metrics/report';
 
 export type { BackendName, BackendStatus, ModelInfo, Progress };
 
@@ -114,7 +115,7 @@ export interface AnalysisResult { criterion: Criterion; groups: { id: string; la
 
 export interface PlanTarget { macs?: number; params?: number; ratios?: Record<string, number> }
 export interface PlanOptionsApi { target: PlanTarget; scope?: 'uniform' | 'global'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
-export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number> }
+export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[] }
 
 export interface PruneResult { model: ModelInfo; plan?: PlanResult; analysis?: AnalysisResult; top1AfterPrune?: number }
 
@@ -123,21 +124,8 @@ export interface LatencyStats { medianMs: number; p90Ms: number; minMs: number; 
 export interface BenchmarkOptions { backends?: BackendName[]; warmup?: number; runs?: number; minTimeMs?: number }
 export type BenchmarkResult = Partial<Record<BackendName, LatencyStats | { error: string }>>;
 
-export interface ReportRow {
-  id: string;
-  name: string;
-  parentId?: string;
-  lineage: string[];
-  params: number;
-  macs: number;
-  flops: number;
-  bytes: number;
-  top1?: number;
-  top5?: number;
-  top1AfterPrune?: number;
-  latency?: BenchmarkResult;
-  devices?: Record<string, BenchmarkResult>;
-}
+/** One row of the comparison report (engine ReportRow: CSV/Markdown export use the same shape) plus history and devices. */
+export type ReportRow = EngineReportRow & { lineage: string[]; devices?: Record<string, Record<string, LatencyStats>>; evals?: Record<string, { top1: number; top5: number; count: number }> };
 
 // ---------- the API ----------
 export type OnProgress = (p: Progress) => void;

@@ -3,27 +3,126 @@
  * Each long call runs as a job (cancel / pause by id) and reports progress through the proxied callback.
  */
 import type { BackendName } from '../../engine/backends/types';
+import type { ImageDecoder } from '../../engine/data/custom';
+import type { ModelInfo } from '../../engine/models/types';
+import type { JobOptions } from '../../engine/progress';
 import type * as T from '../types';
 import { STUDIO_VERSION } from '../version';
 import type { WorkerContext } from './context';
+import * as data from './datasets';
+import * as measures from './measures';
+import * as models from './models';
+import * as pruning from './pruning';
 import * as system from './system';
+import * as training from './training';
 
-export class EngineApi implements Pick<T.StudioApi, 'version' | 'backends' | 'setBackend' | 'storage' | 'persistStorage' | 'ping' | 'cancel' | 'pause' | 'resume'> {
+export class EngineApi implements T.StudioApi {
   /** Backends are probed once at start; every engine call waits for it so none runs on a half-initialised backend. */
   private readonly ready: Promise<unknown>;
 
-  constructor(private readonly ctx: WorkerContext) {
+  constructor(private readonly ctx: WorkerContext, private readonly decoder: ImageDecoder) {
     void ctx.store.sweepOrphans();
     this.ready = system.backends().catch(() => undefined);
   }
 
+  /** Runs a long call as a job: waits for the backends, registers cancel/pause, passes progress + signal. */
+  private async job<R>(jobId: string | undefined, onProgress: T.OnProgress | undefined, fn: (j: JobOptions & { job: import('../jobs').JobControl }) => Promise<R>): Promise<R> {
+    await this.ready;
+    return this.ctx.jobs.run(jobId, (job) => fn({ onProgress, signal: job.signal, job }));
+  }
+
+  private async call<R>(fn: () => Promise<R> | R): Promise<R> {
+    await this.ready;
+    return fn();
+  }
+
+  // ---- system
   async version() { return STUDIO_VERSION; }
-  async backends(reprobe?: boolean) { await this.ready; return system.backends(reprobe); }
-  setBackend(name: BackendName) { return system.setBackend(name); }
+  backends(reprobe?: boolean) { return this.call(() => system.backends(reprobe)); }
+  setBackend(name: BackendName) { return this.call(() => system.setBackend(name)); }
+  chooseTrainingBackend() { return this.call(() => measures.chooseTrainingBackend()); }
   storage() { return system.storage(this.ctx); }
   persistStorage() { return system.persistStorage(); }
-  async ping() { await this.ready; return system.ping(); }
+  ping() { return this.call(() => system.ping()); }
   async cancel(jobId: string) { this.ctx.jobs.cancel(jobId); }
   async pause(jobId: string) { this.ctx.jobs.pause(jobId); }
   async resume(jobId: string) { this.ctx.jobs.resume(jobId); }
+
+  // ---- datasets
+  importDataset(source: T.DatasetSource, options?: T.ImportDatasetOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => data.importDataset(this.ctx, this.decoder, source, options, j));
+  }
+  createDemoDataset(options?: { trainPerClass?: number; testPerClass?: number; seed?: number }) { return data.createDemoDataset(this.ctx, options); }
+  datasets() { return data.listDatasets(this.ctx); }
+  deleteDataset(id: string) { return data.deleteDataset(this.ctx, id); }
+  datasetSamples(id: string, options?: { perClass?: number; split?: 'train' | 'test' | 'val' }) { return data.datasetSamples(this.ctx, id, options); }
+
+  // ---- models
+  async zoo() { return models.zoo(); }
+  createModel(arch: string, options: Parameters<T.StudioApi['createModel']>[1]) { return this.call(() => models.createModel(this.ctx, arch, options ?? {})); }
+  importModel(source: T.ModelSource, options?: { name?: string }) { return this.call(() => models.importModel(this.ctx, source, options)); }
+  models() { return models.listModels(this.ctx); }
+  async deleteModel(id: string) {
+    pruning.forgetGraph(id);
+    return models.deleteModel(this.ctx, id);
+  }
+  exportModel(id: string) { return this.call(() => models.exportModel(this.ctx, id)); }
+  exportModelFiles(id: string) { return this.call(() => models.exportFiles(this.ctx, id)); }
+  modelInfo(id: string) { return this.call(() => models.modelInfo(this.ctx, id)); }
+  cutCandidates(modelId: string) { return this.call(() => models.cutCandidates(this.ctx, modelId)); }
+  train(modelId: string, datasetId: string, options: T.TrainOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => training.startRun(this.ctx, 'train', modelId, datasetId, options, j));
+  }
+  fineTune(modelId: string, datasetId: string, options: T.TrainOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, async (j) => {
+      const r = await training.startRun(this.ctx, 'finetune', modelId, datasetId, options, j);
+      // A fine-tuned version keeps its parent's pruning facts, so the report can place it by criterion and MACs.
+      const parent = await models.modelRecord(this.ctx, modelId);
+      const rec = await this.ctx.store.updateMeta<ModelInfo>('model', r.model.id, (m) => ({
+        ...m, criterion: parent.criterion, pruneRatio: parent.pruneRatio,
+        measures: { ...m.measures, afterPrune: parent.measures?.afterPrune, fineTuneEpochs: (parent.measures?.fineTuneEpochs ?? 0) + options.epochs },
+      }));
+      return { ...r, model: rec.meta };
+    });
+  }
+  runs() { return training.listRuns(this.ctx, training.runningRunIds()); }
+  resumeRun(runId: string, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => training.resumeRun(this.ctx, runId, j));
+  }
+  evaluate(modelId: string, datasetId: string, options: T.EvaluateOptions = {}, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, async (j) => {
+      const r = await training.evaluate(this.ctx, modelId, datasetId, options, j);
+      const split = options.split ?? 'test';
+      const start = options.start ?? 0;
+      const end = start + r.count;
+      const rec = { top1: r.top1, top5: r.top5, count: r.count, split, start, end, at: Date.now() };
+      await this.ctx.store.updateMeta<ModelInfo>('model', modelId, (m) => ({ ...m, measures: { ...m.measures, evals: { ...m.measures?.evals, [`${split}:${start}-${end}`]: rec } } }));
+      return r;
+    });
+  }
+  transfer(backboneId: string, datasetId: string, options: T.TransferOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => training.transfer(this.ctx, backboneId, datasetId, options, j));
+  }
+
+  // ---- pruning
+  dependencyGroups(modelId: string) { return this.call(() => pruning.dependencyGroups(this.ctx, modelId)); }
+  pruneModel(modelId: string, what: { remove: Record<string, number[]> } | T.PlanResult, options?: { minChannels?: number; roundTo?: number; protect?: string[]; name?: string }) {
+    return this.call(() => pruning.pruneModel(this.ctx, modelId, what, options));
+  }
+  analyze(modelId: string, datasetId: string | null, options: T.AnalyzeOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => pruning.analyze(this.ctx, modelId, datasetId, options, j));
+  }
+  plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.call(() => pruning.plan(this.ctx, modelId, analysis, options)); }
+  prune(modelId: string, datasetId: string | null, options: Parameters<T.StudioApi['prune']>[2], onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j));
+  }
+  featureMaps(modelId: string, datasetId: string, layer: string, options?: { image?: number; maxChannels?: number }) {
+    return this.call(() => pruning.featureMaps(this.ctx, modelId, datasetId, layer, options));
+  }
+
+  // ---- measures
+  benchmark(modelId: string, options?: T.BenchmarkOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => measures.benchmark(this.ctx, modelId, options, j));
+  }
+  report(modelIds?: string[]) { return measures.report(this.ctx, modelIds); }
 }

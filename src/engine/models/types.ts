@@ -44,4 +44,25 @@ export interface ModelInfo {
   createdAt: number;
   /** Free-form history, e.g. ['imported akamaster resnet20', 'pruned hrank 50% MACs']. */
   lineage: string[];
+  /** Set on pruned versions: the criterion and the MACs fraction removed relative to the parent. */
+  criterion?: string;
+  pruneRatio?: number;
+  /** Measures recorded on this version (by evaluate / prune / benchmark), keyed for the report. */
+  measures?: ModelMeasures;
+}
+
+export interface EvalRecord { top1: number; top5: number; count: number; split: string; start: number; end: number; at: number }
+export interface LatencyRecord { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number; throughput: number; at: number }
+
+export interface ModelMeasures {
+  /** Latest evaluation per "split:start-end" key. */
+  evals?: Record<string, EvalRecord>;
+  /** Top-1 measured right after pruning (before any fine-tuning), with its range key. */
+  afterPrune?: EvalRecord;
+  /** Latency per backend on this device. */
+  latency?: Record<string, LatencyRecord>;
+  /** Latency per backend measured on other devices (phone bundles), keyed by device label. */
+  devices?: Record<string, Record<string, LatencyRecord>>;
+  /** Fine-tuning epochs applied to reach this version. */
+  fineTuneEpochs?: number;
 }

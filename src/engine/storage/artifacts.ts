@@ -56,6 +56,17 @@ export class ArtifactStore {
     return next;
   }
 
+  /** Drops one binary part (e.g. a finished run's checkpoint) and keeps the record. */
+  async removePart(kind: ArtifactKind, id: string, part: string): Promise<void> {
+    const rec = await this.require(kind, id);
+    if (rec.parts[part] === undefined) return;
+    const parts = { ...rec.parts };
+    delete parts[part];
+    await this.kv.set(metaKey(kind, id), { ...rec, parts, bytes: Object.values(parts).reduce((a, b) => a + b, 0), updatedAt: Date.now() });
+    const prefix = `blob/${kind}/${id}/${part}/`;
+    for (const k of await this.kv.keys()) if (k.startsWith(prefix)) await this.kv.del(k);
+  }
+
   get<M>(kind: ArtifactKind, id: string): Promise<ArtifactRecord<M> | undefined> {
     return this.kv.get<ArtifactRecord<M>>(metaKey(kind, id));
   }

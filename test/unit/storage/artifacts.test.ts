@@ -46,3 +46,16 @@ describe('ArtifactStore', () => {
     expect(Array.from(await store.getPart('model', 'm', 'weights'))).toEqual([9, 8]);
   });
 });
+
+describe('ArtifactStore.removePart', () => {
+  it('drops one part and its chunks, keeping the record and other parts', async () => {
+    const kv = memoryKeyValue();
+    const store = new ArtifactStore(kv);
+    await store.put('run', 'r', { s: 1 }, { checkpoint: new Uint8Array(10), other: new Uint8Array(3) });
+    await store.removePart('run', 'r', 'checkpoint');
+    const rec = await store.require('run', 'r');
+    expect(rec.parts).toEqual({ other: 3 });
+    expect(rec.bytes).toBe(3);
+    expect([...kv.map.keys()].some((k) => k.includes('/checkpoint/'))).toBe(false);
+  });
+});

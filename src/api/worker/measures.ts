@@ -1,0 +1,74 @@
+/** Latency benchmarks per backend, the training-backend choice, and the comparison report. */
+import { activeBackend, backendStatuses, switchBackend } from '../../engine/backends/probe';
+import { pickTrainingBackend, trainingImagesPerSecond, type SpeedTable } from '../../engine/backends/training-speed';
+import type { BackendName } from '../../engine/backends/types';
+import { measureLatency } from '../../engine/metrics/latency';
+import type { LatencyRecord, ModelInfo } from '../../engine/models/types';
+import type { JobOptions } from '../../engine/progress';
+import type { BenchmarkOptions, BenchmarkResult, ReportRow } from '../types';
+import type { WorkerContext } from './context';
+import { listModels, loadModel } from './models';
+
+async function onEach<T>(backends: BackendName[], fn: (b: BackendName) => Promise<T>): Promise<Partial<Record<BackendName, T | { error: string }>>> {
+  const before = activeBackend();
+  const out: Partial<Record<BackendName, T | { error: string }>> = {};
+  try {
+    for (const b of backends) {
+      try {
+        await switchBackend(b);
+        out[b] = await fn(b);
+      } catch (e) {
+        if (e instanceof Error && (e as { code?: string }).code === 'cancelled') throw e;
+        out[b] = { error: e instanceof Error ? e.message : String(e) };
+      }
+    }
+  } finally {
+    await switchBackend(before).catch(() => undefined);
+  }
+  return out;
+}
+
+export async function benchmark(ctx: WorkerContext, modelId: string, o: BenchmarkOptions = {}, job: JobOptions = {}): Promise<BenchmarkResult> {
+  const model = await loadModel(ctx, modelId);
+  const backends = o.backends ?? backendStatuses().filter((b) => b.available && b.name !== 'cpu').map((b) => b.name);
+  let i = 0;
+  const result = await onEach(backends, async (b) => {
+    const r = await measureLatency(model, {
+      warmup: o.warmup, runs: o.runs, minTimeMs: o.minTimeMs, signal: job.signal,
+      onProgress: job.onProgress ? (p) => job.onProgress!({ ...p, phase: `latency ${b}`, fraction: (i + p.fraction) / backends.length }) : undefined,
+    });
+    i++;
+    return { medianMs: r.medianMs, p90Ms: r.p90Ms, minMs: r.minMs, meanMs: r.meanMs, runs: r.runs, throughput: r.throughput };
+  });
+  const latency: Record<string, LatencyRecord> = {};
+  for (const [b, r] of Object.entries(result)) if (r && !('error' in r)) latency[b] = { ...r, at: Date.now() };
+  await ctx.store.updateMeta<ModelInfo>('model', modelId, (m) => ({ ...m, measures: { ...m.measures, latency: { ...m.measures?.latency, ...latency } } }));
+  return result;
+}
+
+export async function chooseTrainingBackend(): Promise<{ backend: BackendName; reason: string; imagesPerSecond: SpeedTable }> {
+  const candidates = backendStatuses().filter((b) => b.available && b.name !== 'cpu').map((b) => b.name);
+  const speeds = await onEach(candidates, () => trainingImagesPerSecond());
+  const table: SpeedTable = {};
+  for (const [b, v] of Object.entries(speeds)) if (typeof v === 'number') table[b as BackendName] = v;
+  const pick = pickTrainingBackend(table);
+  await switchBackend(pick.backend);
+  return { ...pick, imagesPerSecond: table };
+}
+
+export async function report(ctx: WorkerContext, modelIds?: string[]): Promise<ReportRow[]> {
+  const all = await listModels(ctx);
+  const chosen = modelIds ? modelIds.map((id) => all.find((m) => m.id === id)).filter((m): m is ModelInfo => !!m) : all;
+  return chosen.map((m) => {
+    const evals = m.measures?.evals ?? {};
+    const main = evals['test:0-1000'] ?? Object.values(evals).sort((a, b) => b.at - a.at)[0];
+    return {
+      id: m.id, name: m.name, parentId: m.parentId, arch: m.arch, criterion: m.criterion, pruneRatio: m.pruneRatio,
+      top1: main?.top1, top5: main?.top5, top1AfterPrune: m.measures?.afterPrune?.top1,
+      params: m.params, macs: m.macs, flops: m.flops, bytes: m.bytes, latency: m.measures?.latency,
+      fineTuneEpochs: m.measures?.fineTuneEpochs, lineage: m.lineage, devices: m.measures?.devices,
+      evals: Object.fromEntries(Object.entries(evals).map(([k, v]) => [k, { top1: v.top1, top5: v.top5, count: v.count }])),
+      notes: main ? `top-1 on ${main.split} ${main.start}–${main.end}` : undefined,
+    };
+  });
+}

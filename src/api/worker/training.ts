@@ -1,0 +1,159 @@
+/**
+ * Training, fine-tuning (optionally distilled), transfer learning and evaluation, as resumable runs.
+ * A run record (kind 'run') holds options and history; after every epoch its checkpoint part is rewritten, so a
+ * reloaded tab resumes from the last completed epoch (`resumeRun`). The result is always a new model version.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { StudioError, isStudioError } from '../../engine/errors';
+import { evaluate as evaluateModel } from '../../engine/metrics/evaluate';
+import { getStudioMeta } from '../../engine/models/metadata';
+import { makeTransferModel, setBackboneTrainable, headLayerNames } from '../../engine/models/transfer';
+import { validateForDataset } from '../../engine/models/validate';
+import type { JobOptions } from '../../engine/progress';
+import { newId } from '../../engine/storage/artifacts';
+import { train as runTrain, type TrainCheckpoint, type TrainOptions } from '../../engine/train/trainer';
+import type { JobControl } from '../jobs';
+import type { EvaluateOptions, EvaluationResult, RunSummary, TrainOptionsApi, TrainResult, TransferOptions } from '../types';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointHeader } from './checkpoint-codec';
+import type { WorkerContext } from './context';
+import { loadDataset, requireSplit } from './datasets';
+import { loadModel, modelRecord, saveModel } from './models';
+
+interface RunRecord extends RunSummary { options: TrainOptionsApi; checkpoint?: CheckpointHeader; name: string; step: string }
+
+type Job = JobOptions & { job: JobControl };
+
+/** Fills the trainer's defaults; fine-tuning defaults to warm-up + cosine, which suits short budgets. */
+function engineOptions(o: TrainOptionsApi, kind: RunSummary['kind']): TrainOptions {
+  return {
+    epochs: o.epochs,
+    batchSize: o.batchSize ?? 64,
+    lr: o.lr ?? (kind === 'finetune' ? 0.01 : 0.1),
+    momentum: o.momentum ?? 0.9,
+    nesterov: o.nesterov ?? false,
+    weightDecay: o.weightDecay ?? 5e-4,
+    schedule: o.schedule ?? 'cosine',
+    warmupEpochs: o.warmupEpochs ?? (kind === 'finetune' ? Math.min(1, Math.max(0, o.epochs - 1)) : 0),
+    labelSmoothing: o.labelSmoothing ?? 0,
+    augment: o.augment ?? true,
+    seed: o.seed ?? 0,
+  };
+}
+
+function interrupted(r: RunRecord, running: string[]): RunRecord {
+  return r.status === 'running' && !running.some((j) => j === r.runId) ? { ...r, status: 'interrupted' } : r;
+}
+
+export async function listRuns(ctx: WorkerContext, active: Set<string>): Promise<RunSummary[]> {
+  const recs = await ctx.store.list<RunRecord>('run');
+  return recs.map((r) => {
+    const { options: _o, checkpoint: _c, name: _n, step: _s, ...s } = interrupted(r.meta, [...active]);
+    return s;
+  });
+}
+
+const activeRuns = new Set<string>();
+export const runningRunIds = (): Set<string> => activeRuns;
+
+async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoint | undefined, job: Job): Promise<TrainResult> {
+  activeRuns.add(run.runId);
+  const save = (r: RunRecord, parts?: Record<string, Uint8Array>) => ctx.store.put('run', r.runId, r, parts);
+  let model: tf.LayersModel | null = null;
+  try {
+    const ds = await loadDataset(ctx, run.datasetId);
+    model = await loadModel(ctx, run.modelId, true);
+    validateForDataset(model, { imageSize: ds.info.imageSize, classes: ds.info.classes });
+    const meta = getStudioMeta(model);
+    const opts = engineOptions(run.options, run.kind);
+    if (run.options.validateLimit !== 0) opts.validate = { split: requireSplit(ds, 'test'), limit: run.options.validateLimit ?? 1000 };
+    if (run.options.teacherId) {
+      const teacher = await loadModel(ctx, run.options.teacherId);
+      const tUnits = teacher.outputs[0]!.shape[1];
+      if (tUnits !== meta.classes.length) throw new StudioError('classes-mismatch', `The teacher predicts ${tUnits} classes but the student ${meta.classes.length}: distillation needs the same label space.`);
+      opts.distill = { teacher, temperature: run.options.temperature ?? 4, alpha: run.options.alpha ?? 0.5 };
+    }
+    run.status = 'running';
+    await save(run);
+    const result = await runTrain(model, ds.splits.train, ds.info.imageSize, meta.input, opts, {
+      onProgress: job.onProgress,
+      signal: job.job.signal,
+      pause: job.job.pause,
+      resume,
+      onEpochEnd: async (cp) => {
+        const { header, bytes } = encodeCheckpoint(cp);
+        run.checkpoint = header;
+        run.epochsDone = cp.epoch;
+        run.history = cp.history;
+        run.updatedAt = Date.now();
+        await save(run, { checkpoint: bytes });
+      },
+    });
+    const info = await saveModel(ctx, model, { name: run.name, parentId: run.modelId, step: run.step });
+    model = null; // now owned by the model cache
+    run.status = 'done';
+    run.resultModelId = info.id;
+    run.history = result.history;
+    run.checkpoint = undefined;
+    await save(run);
+    await ctx.store.removePart('run', run.runId, 'checkpoint');
+    return { model: info, history: result.history, runId: run.runId, stoppedEarly: result.stoppedEarly };
+  } catch (e) {
+    run.status = isStudioError(e) && e.code === 'cancelled' ? 'cancelled' : 'failed';
+    run.error = e instanceof Error ? e.message : String(e);
+    await save(run).catch(() => undefined);
+    throw e;
+  } finally {
+    model?.dispose();
+    activeRuns.delete(run.runId);
+  }
+}
+
+export async function startRun(
+  ctx: WorkerContext, kind: RunSummary['kind'], modelId: string, datasetId: string, options: TrainOptionsApi, job: Job,
+): Promise<TrainResult> {
+  if (!(options.epochs >= 1)) throw new StudioError('bad-input', `Epochs must be at least 1 (got ${options.epochs}).`);
+  const base = await modelRecord(ctx, modelId);
+  const ds = await loadDataset(ctx, datasetId);
+  const verb = kind === 'finetune' ? (options.teacherId ? 'fine-tuned (distilled)' : 'fine-tuned') : 'trained';
+  const run: RunRecord = {
+    runId: newId('run'), kind, modelId, datasetId, status: 'running', epochsDone: 0, epochs: options.epochs, history: [],
+    updatedAt: Date.now(), options, name: options.name ?? `${base.name} · ${verb}`, step: `${verb} ${options.epochs} ep on ${ds.info.name}`,
+  };
+  return execute(ctx, run, undefined, job);
+}
+
+export async function resumeRun(ctx: WorkerContext, runId: string, job: Job): Promise<TrainResult> {
+  const rec = await ctx.store.require<RunRecord>('run', runId);
+  const run = rec.meta;
+  if (activeRuns.has(runId)) throw new StudioError('bad-input', `Run ${runId} is already running.`);
+  if (run.status === 'done') throw new StudioError('bad-input', `Run ${runId} has finished; its result is model ${run.resultModelId}.`);
+  const cp = run.checkpoint && rec.parts.checkpoint ? decodeCheckpoint(run.checkpoint, await ctx.store.getPart('run', runId, 'checkpoint')) : undefined;
+  run.error = undefined;
+  return execute(ctx, run, cp, job);
+}
+
+export async function evaluate(ctx: WorkerContext, modelId: string, datasetId: string, o: EvaluateOptions, job: JobOptions): Promise<EvaluationResult> {
+  const ds = await loadDataset(ctx, datasetId);
+  const model = await loadModel(ctx, modelId);
+  validateForDataset(model, { imageSize: ds.info.imageSize, classes: ds.info.classes });
+  const split = requireSplit(ds, o.split ?? 'test');
+  if (o.start !== undefined && (o.start < 0 || o.start >= split.count)) throw new StudioError('bad-input', `start ${o.start} is outside the ${o.split ?? 'test'} split (0..${split.count - 1}).`);
+  return evaluateModel(model, split, ds.info.imageSize, getStudioMeta(model).input, { batchSize: o.batchSize, start: o.start, end: o.end, ...job });
+}
+
+/** Transfer learning: cut the backbone, add a head for the dataset's classes, train the head frozen, then optionally all. */
+export async function transfer(ctx: WorkerContext, backboneId: string, datasetId: string, o: TransferOptions, job: Job): Promise<TrainResult> {
+  const ds = await loadDataset(ctx, datasetId);
+  const backbone = await loadModel(ctx, backboneId);
+  const backboneInfo = await modelRecord(ctx, backboneId);
+  const model = makeTransferModel(backbone, { cutLayer: o.cutLayer, numClasses: ds.info.classes.length, classes: ds.info.classes, hidden: o.hidden, dropout: o.dropout });
+  const heads = headLayerNames(model);
+  setBackboneTrainable(model, false, heads);
+  const headInfo = await saveModel(ctx, model, { name: `${backboneInfo.name} → ${ds.info.name} head`, parentId: backboneId, step: `transfer: cut at ${o.cutLayer}, new head for ${ds.info.classes.length} classes` });
+  const head = await startRun(ctx, 'train', headInfo.id, datasetId, { epochs: o.headEpochs, lr: o.lr ?? 0.05, batchSize: o.batchSize, name: `${backboneInfo.name} → ${ds.info.name} (head trained)` }, job);
+  if (!o.fineTuneEpochs) return head;
+  const all = await loadModel(ctx, head.model.id, true);
+  setBackboneTrainable(all, true, heads);
+  const unfrozen = await saveModel(ctx, all, { name: `${head.model.name} (unfrozen)`, parentId: head.model.id, step: 'unfroze backbone' });
+  return startRun(ctx, 'finetune', unfrozen.id, datasetId, { epochs: o.fineTuneEpochs, lr: o.fineTuneLr ?? 0.005, batchSize: o.batchSize, name: `${backboneInfo.name} → ${ds.info.name} (fine-tuned)` }, job);
+}
