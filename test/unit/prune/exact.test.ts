@@ -1,44 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../../src/engine/graph';
-import { countAfterPruning, pruneModel, resolveRemoval } from '../../../src/engine/prune';
-import { countModel } from '../../../src/engine/metrics/count';
+import { pruneModel, resolveRemoval } from '../../../src/engine/prune';
 import { expectNoLeak } from '../../helpers/leak';
 import * as G from './graphs';
-import { expectSameOutputs, maxOutputDiff, randomInputs, randomRemoval, weightSnapshot, zeroedCopy } from './helpers';
-
-/** Prunes `model` with a random removal and checks it against the zeroed reference. */
-async function checkExact(model: tf.LayersModel, seed = 7, fraction = 0.5): Promise<Record<string, number[]>> {
-  const graph = buildDependencyGraph(model);
-  const remove = randomRemoval(graph, seed, fraction);
-  expect(Object.keys(remove).length).toBeGreaterThan(0);
-  const before = weightSnapshot(model);
-  const xs = randomInputs(model, 2, seed);
-  const origOut = tf.tidy(() => (model.predict(xs) as tf.Tensor | tf.Tensor[]));
-  await expectNoLeak(() => {
-    const pruned = pruneModel(model, remove);
-    const ref = zeroedCopy(model, graph, resolveRemoval(graph, remove));
-    expectSameOutputs(pruned, ref, xs);
-    // removal really changed something
-    expect(maxOutputDiff(pruned, model, xs)).toBeGreaterThan(1e-6);
-    // analytic count agrees with counting the real pruned model
-    const kept: Record<string, number> = {};
-    for (const g of graph.groups) kept[g.id] = g.channels - (remove[g.id]?.length ?? 0);
-    const predicted = countAfterPruning(model, graph, kept);
-    const real = countModel(pruned);
-    expect(predicted).toEqual({ params: real.params, macs: real.macs });
-    expect(pruned.countParams()).toBeLessThan(model.countParams());
-    pruned.dispose();
-    ref.dispose();
-  });
-  // original untouched
-  const after = weightSnapshot(model);
-  after.forEach((w, i) => expect(w).toEqual(before[i]));
-  const origOut2 = model.predict(xs) as tf.Tensor | tf.Tensor[];
-  [origOut].flat().forEach((t, i) => expect(t.dataSync()).toEqual([origOut2].flat()[i].dataSync()));
-  tf.dispose([xs, origOut, origOut2]);
-  return remove;
-}
+import { checkExact, expectSameOutputs, randomInputs, zeroedCopy } from './helpers';
 
 const byId = (model: tf.LayersModel) => new Map(buildDependencyGraph(model).groups.map((g) => [g.id, g]));
 

@@ -1,6 +1,10 @@
 /** Test helpers for the pruning engine: model cloning, the zeroed reference, output comparison. */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { buildDependencyGraph } from '../../../src/engine/graph';
+import { countModel } from '../../../src/engine/metrics/count';
+import { countAfterPruning, pruneModel, resolveRemoval } from '../../../src/engine/prune';
+import { expectNoLeak } from '../../helpers/leak';
 import { RULES } from '../../../src/engine/graph/rules';
 import type { DependencyGraph } from '../../../src/engine/graph/types';
 import { mulberry32 } from '../../../src/engine/random';
@@ -93,44 +97,91 @@ export function randomRemoval(graph: DependencyGraph, seed: number, fraction = 0
   return remove;
 }
 
-export function randomInputs(model: tf.LayersModel, batch: number, seed: number): tf.Tensor[] {
-  return model.inputs.map((inp, i) => tf.randomUniform([batch, ...(inp.shape.slice(1) as number[])], -1, 1, 'float32', seed + i));
+export function randomInputs(model: tf.LayersModel, batch: number, seed: number, range: [number, number] = [-1, 1]): tf.Tensor[] {
+  return model.inputs.map((inp, i) => tf.randomUniform([batch, ...(inp.shape.slice(1) as number[])], range[0], range[1], 'float32', seed + i));
 }
 
-function asList(y: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+export function predictAll(model: tf.LayersModel, xs: tf.Tensor[]): tf.Tensor[] {
+  const y = model.predict(xs) as tf.Tensor | tf.Tensor[];
   return Array.isArray(y) ? y : [y];
 }
 
-/** Asserts both models give the same outputs (1e-5 relative to the output's max |value|). */
-export function expectSameOutputs(a: tf.LayersModel, b: tf.LayersModel, xs: tf.Tensor[], tol = 1e-5): void {
-  const ya = asList(a.predict(xs) as tf.Tensor | tf.Tensor[]);
-  const yb = asList(b.predict(xs) as tf.Tensor | tf.Tensor[]);
+/** Max |a-b| over all outputs, relative to the largest |b|. */
+export function relativeDiff(ya: tf.Tensor[], yb: tf.Tensor[]): number {
   expect(ya.length).toBe(yb.length);
+  let scale = 1e-12;
+  let maxDiff = 0;
   ya.forEach((t, i) => {
     expect(t.shape).toEqual(yb[i].shape);
     const da = t.dataSync();
     const db = yb[i].dataSync();
-    let scale = 1e-12;
-    let maxDiff = 0;
     for (let k = 0; k < da.length; k++) {
       scale = Math.max(scale, Math.abs(db[k]));
       maxDiff = Math.max(maxDiff, Math.abs(da[k] - db[k]));
     }
-    expect(maxDiff / scale, `output ${i}: max diff ${maxDiff} at scale ${scale}`).toBeLessThan(tol);
   });
-  tf.dispose([...ya, ...yb]);
+  return maxDiff / scale;
 }
 
-/** Max |difference| between two models' first outputs. */
-export function maxOutputDiff(a: tf.LayersModel, b: tf.LayersModel, xs: tf.Tensor[]): number {
-  const ya = asList(a.predict(xs) as tf.Tensor | tf.Tensor[]);
-  const yb = asList(b.predict(xs) as tf.Tensor | tf.Tensor[]);
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(ya[0], yb[0]))).dataSync()[0]);
+/** Asserts both models give the same outputs (1e-5 relative to the outputs' max |value|). */
+export function expectSameOutputs(a: tf.LayersModel, b: tf.LayersModel, xs: tf.Tensor[], tol = 1e-5): void {
+  const ya = predictAll(a, xs);
+  const yb = predictAll(b, xs);
+  expect(relativeDiff(ya, yb)).toBeLessThan(tol);
   tf.dispose([...ya, ...yb]);
-  return d;
 }
 
 /** Snapshot of all weights (to check the original model is left untouched). */
 export function weightSnapshot(model: tf.LayersModel): Float32Array[] {
   return model.weights.map((w) => w.read().dataSync().slice() as Float32Array);
+}
+
+export interface CheckOptions {
+  seed?: number;
+  fraction?: number;
+  batch?: number;
+  inputs?: tf.Tensor[];
+  range?: [number, number];
+}
+
+/**
+ * Prunes `model` with a seeded random removal and checks: outputs equal the zeroed reference
+ * (1e-5 relative), differ from the original, countAfterPruning = countModel(pruned), no
+ * tensor leaks, and the original model is untouched. Returns the removal used.
+ */
+export async function checkExact(model: tf.LayersModel, opts: CheckOptions = {}): Promise<Record<string, number[]>> {
+  const { seed = 7, fraction = 0.5, batch = 2, inputs, range } = opts;
+  const graph = buildDependencyGraph(model);
+  const remove = randomRemoval(graph, seed, fraction);
+  expect(Object.keys(remove).length).toBeGreaterThan(0);
+  const before = weightSnapshot(model);
+  const xs = inputs ?? randomInputs(model, batch, seed, range);
+  const origOut = predictAll(model, xs);
+  await expectNoLeak(() => {
+    const pruned = pruneModel(model, remove);
+    const ref = zeroedCopy(model, graph, resolveRemoval(graph, remove));
+    const yp = predictAll(pruned, xs);
+    const yr = predictAll(ref, xs);
+    expect(relativeDiff(yp, yr), 'pruned vs zeroed reference').toBeLessThan(1e-5);
+    // the removal really changed something
+    expect(relativeDiff(yp, origOut), 'pruned vs original').toBeGreaterThan(1e-4);
+    tf.dispose([...yp, ...yr]);
+    // analytic count agrees with counting the real pruned model
+    const kept: Record<string, number> = {};
+    for (const g of graph.groups) kept[g.id] = g.channels - (remove[g.id]?.length ?? 0);
+    const predicted = countAfterPruning(model, graph, kept);
+    const real = countModel(pruned);
+    expect(predicted).toEqual({ params: real.params, macs: real.macs });
+    expect(pruned.countParams()).toBeLessThan(model.countParams());
+    pruned.dispose();
+    ref.dispose();
+  });
+  // the original is untouched
+  const after = weightSnapshot(model);
+  after.forEach((w, i) => expect(w).toEqual(before[i]));
+  const origOut2 = predictAll(model, xs);
+  expect(relativeDiff(origOut2, origOut)).toBe(0);
+  tf.dispose([...origOut, ...origOut2]);
+  if (!inputs) tf.dispose(xs);
+  return remove;
 }
