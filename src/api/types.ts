@@ -117,6 +117,23 @@ export interface PlanTarget { macs?: number; params?: number; ratios?: Record<st
 export interface PlanOptionsApi { target: PlanTarget; scope?: 'uniform' | 'global'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
 export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[] }
 
+export interface IterativeOptionsApi {
+  criterion: Criterion;
+  /** Fraction removed from the original model at the end, e.g. {macs: 0.5}. */
+  target: { macs?: number; params?: number };
+  steps: number;
+  epochsPerStep: number;
+  /** Distil from the original model during each fine-tune. */
+  distill?: boolean;
+  temperature?: number;
+  alpha?: number;
+  lr?: number;
+  batchSize?: number;
+  scope?: 'uniform' | 'global';
+  batches?: number;
+}
+export interface IterativeResult { runId: string; versions: ModelInfo[]; final: ModelInfo }
+
 export interface PruneResult { model: ModelInfo; plan?: PlanResult; analysis?: AnalysisResult; top1AfterPrune?: number }
 
 // ---------- measures & report ----------
@@ -164,7 +181,8 @@ export interface StudioApi {
   modelInfo(id: string): Promise<ModelDetails>;
   train(modelId: string, datasetId: string, options: TrainOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
   runs(): Promise<RunSummary[]>;
-  resumeRun(runId: string, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
+  /** Resumes an interrupted training, fine-tuning or iterative pruning run from its last checkpoint. */
+  resumeRun(runId: string, onProgress?: OnProgress, jobId?: string): Promise<TrainResult | IterativeResult>;
   evaluate(modelId: string, datasetId: string, options?: EvaluateOptions, onProgress?: OnProgress, jobId?: string): Promise<EvaluationResult>;
   transfer(backboneId: string, datasetId: string, options: TransferOptions, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
   cutCandidates(modelId: string): Promise<string[]>;
@@ -179,6 +197,7 @@ export interface StudioApi {
 
   // fine-tuning, measures, report
   fineTune(modelId: string, datasetId: string, options: TrainOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
+  pruneIteratively(modelId: string, datasetId: string, options: IterativeOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<IterativeResult>;
   benchmark(modelId: string, options?: BenchmarkOptions, onProgress?: OnProgress, jobId?: string): Promise<BenchmarkResult>;
   report(modelIds?: string[]): Promise<ReportRow[]>;
 }

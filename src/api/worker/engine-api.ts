@@ -10,6 +10,7 @@ import type * as T from '../types';
 import { STUDIO_VERSION } from '../version';
 import type { WorkerContext } from './context';
 import * as data from './datasets';
+import * as iterative from './iterative';
 import * as measures from './measures';
 import * as models from './models';
 import * as pruning from './pruning';
@@ -87,7 +88,10 @@ export class EngineApi implements T.StudioApi {
   }
   runs() { return training.listRuns(this.ctx, training.runningRunIds()); }
   resumeRun(runId: string, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => training.resumeRun(this.ctx, runId, j));
+    return this.job(jobId, onProgress, async (j) => {
+      const rec = await this.ctx.store.require<T.RunSummary>('run', runId);
+      return rec.meta.kind === 'iterative' ? iterative.resumeIterative(this.ctx, runId, j) : training.resumeRun(this.ctx, runId, j);
+    });
   }
   evaluate(modelId: string, datasetId: string, options: T.EvaluateOptions = {}, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, async (j) => {
@@ -118,6 +122,10 @@ export class EngineApi implements T.StudioApi {
   }
   featureMaps(modelId: string, datasetId: string, layer: string, options?: { image?: number; maxChannels?: number }) {
     return this.call(() => pruning.featureMaps(this.ctx, modelId, datasetId, layer, options));
+  }
+
+  pruneIteratively(modelId: string, datasetId: string, options: T.IterativeOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => iterative.pruneIteratively(this.ctx, modelId, datasetId, options, j));
   }
 
   // ---- measures

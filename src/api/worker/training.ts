@@ -109,14 +109,14 @@ async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoi
 }
 
 export async function startRun(
-  ctx: WorkerContext, kind: RunSummary['kind'], modelId: string, datasetId: string, options: TrainOptionsApi, job: Job,
+  ctx: WorkerContext, kind: RunSummary['kind'], modelId: string, datasetId: string, options: TrainOptionsApi, job: Job, runId = newId('run'),
 ): Promise<TrainResult> {
   if (!(options.epochs >= 1)) throw new StudioError('bad-input', `Epochs must be at least 1 (got ${options.epochs}).`);
   const base = await modelRecord(ctx, modelId);
   const ds = await loadDataset(ctx, datasetId);
   const verb = kind === 'finetune' ? (options.teacherId ? 'fine-tuned (distilled)' : 'fine-tuned') : 'trained';
   const run: RunRecord = {
-    runId: newId('run'), kind, modelId, datasetId, status: 'running', epochsDone: 0, epochs: options.epochs, history: [],
+    runId, kind, modelId, datasetId, status: 'running', epochsDone: 0, epochs: options.epochs, history: [],
     updatedAt: Date.now(), options, name: options.name ?? `${base.name} · ${verb}`, step: `${verb} ${options.epochs} ep on ${ds.info.name}`,
   };
   return execute(ctx, run, undefined, job);
