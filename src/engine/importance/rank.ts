@@ -33,6 +33,7 @@ export const rankStats = { zero: 0, trivial: 0, qr: 0, jacobi: 0 };
 let scratch = new Float64Array(1024);
 let rowFlag = new Uint8Array(64);
 let colFlag = new Uint8Array(64);
+let dense = new Float64Array(1024);
 
 function ensure(size: number): Float64Array {
   if (scratch.length < size) scratch = new Float64Array(size);
@@ -49,82 +50,87 @@ function compact(data: ArrayLike<number>, rows: number, cols: number, view: Matr
   const cs = view?.colStride ?? 1;
   if (rowFlag.length < rows) rowFlag = new Uint8Array(rows);
   if (colFlag.length < cols) colFlag = new Uint8Array(cols);
-  rowFlag.fill(0, 0, rows);
+  if (dense.length < rows * cols) dense = new Float64Array(rows * cols);
   colFlag.fill(0, 0, cols);
+  // one strided pass: copy to a dense row-major buffer, flag nonzero rows and cols
   let nr = 0;
   for (let r = 0; r < rows; r++) {
     const o = off + r * rs;
+    const d = r * cols;
+    let any = 0;
     for (let c = 0; c < cols; c++) {
-      if (data[o + c * cs] !== 0) {
-        if (!rowFlag[r]) {
-          rowFlag[r] = 1;
-          nr++;
-        }
+      const v = data[o + c * cs]!;
+      dense[d + c] = v;
+      if (v !== 0) {
+        any = 1;
         colFlag[c] = 1;
       }
     }
+    rowFlag[r] = any;
+    nr += any;
   }
   if (nr === 0) return [0, 0];
   let nc = 0;
   for (let c = 0; c < cols; c++) nc += colFlag[c]!;
   const a = ensure(nr * nc);
-  if (nr >= nc) {
-    // columns = kept cols, rows = kept rows
-    let i = 0;
-    for (let r = 0; r < rows; r++) {
-      if (!rowFlag[r]) continue;
-      const o = off + r * rs;
-      let j = 0;
-      for (let c = 0; c < cols; c++) {
-        if (!colFlag[c]) continue;
-        a[i + j * nr] = data[o + c * cs]!;
-        j++;
-      }
-      i++;
-    }
-    return [nr, nc];
-  }
-  // transpose: columns = kept rows
-  let j = 0;
+  const transpose = nr < nc; // columns of `a` = the smaller side
+  const m = transpose ? nc : nr;
+  let i = 0;
   for (let r = 0; r < rows; r++) {
     if (!rowFlag[r]) continue;
-    const o = off + r * rs;
-    let i = 0;
-    for (let c = 0; c < cols; c++) {
-      if (!colFlag[c]) continue;
-      a[i + j * nc] = data[o + c * cs]!;
-      i++;
+    const d = r * cols;
+    let j = 0;
+    if (transpose) {
+      // row r of the map becomes column i of a
+      const o = i * m;
+      for (let c = 0; c < cols; c++) if (colFlag[c]) a[o + j++] = dense[d + c]!;
+    } else {
+      for (let c = 0; c < cols; c++) if (colFlag[c]) a[i + m * j++] = dense[d + c]!;
     }
-    j++;
+    i++;
   }
-  return [nc, nr];
+  return transpose ? [nc, nr] : [nr, nc];
+}
+
+const bufs = { rowAbs: new Float64Array(64), x: new Float64Array(64), y: new Float64Array(64), nx: new Float64Array(64), inv: new Float64Array(64) };
+
+function buf(name: keyof typeof bufs, size: number): Float64Array {
+  if (bufs[name].length < size) bufs[name] = new Float64Array(size);
+  return bufs[name];
 }
 
 /** Certified lower and upper bounds on σ_max of the column-major m×n matrix a. */
 function sigmaBounds(a: Float64Array, m: number, n: number): [number, number] {
   let fro = 0;
   let norm1 = 0;
-  const rowAbs = new Float64Array(m);
+  let maxCol = 0;
+  const rowAbs = buf('rowAbs', m).fill(0, 0, m);
   for (let j = 0; j < n; j++) {
     let colAbs = 0;
+    let col2 = 0;
     const o = j * m;
     for (let i = 0; i < m; i++) {
       const v = a[o + i]!;
-      fro += v * v;
-      colAbs += Math.abs(v);
-      rowAbs[i] = rowAbs[i]! + Math.abs(v);
+      col2 += v * v;
+      const av = Math.abs(v);
+      colAbs += av;
+      rowAbs[i] = rowAbs[i]! + av;
     }
+    fro += col2;
+    if (col2 > maxCol) maxCol = col2;
     if (colAbs > norm1) norm1 = colAbs;
   }
   let normInf = 0;
   for (let i = 0; i < m; i++) if (rowAbs[i]! > normInf) normInf = rowAbs[i]!;
   const hi = Math.min(Math.sqrt(fro), Math.sqrt(norm1 * normInf));
-  // power iteration on AᵀA from x = 1: ‖Ax‖/‖x‖ is always a lower bound of σ_max.
-  let x = new Float64Array(n).fill(1);
-  const y = new Float64Array(m);
-  let lo = 0;
-  for (let it = 0; it < 4; it++) {
-    y.fill(0);
+  // the largest column norm is a lower bound; power iteration on AᵀA from x = 1 improves it
+  // (‖Ax‖/‖x‖ ≤ σ_max for every x)
+  let lo = Math.sqrt(maxCol);
+  let x = buf('x', n).fill(1, 0, n);
+  let nx = buf('nx', n);
+  const y = buf('y', m);
+  for (let it = 0; it < 3 && lo < 0.999 * hi; it++) {
+    y.fill(0, 0, m);
     let xx = 0;
     for (let j = 0; j < n; j++) {
       const xj = x[j]!;
@@ -136,21 +142,15 @@ function sigmaBounds(a: Float64Array, m: number, n: number): [number, number] {
     let yy = 0;
     for (let i = 0; i < m; i++) yy += y[i]! * y[i]!;
     if (xx > 0) lo = Math.max(lo, Math.sqrt(yy / xx));
-    const nx = new Float64Array(n);
     for (let j = 0; j < n; j++) {
       let s = 0;
       const o = j * m;
       for (let i = 0; i < m; i++) s += a[o + i]! * y[i]!;
       nx[j] = s;
     }
+    const t = x;
     x = nx;
-  }
-  // the largest column norm is a lower bound too
-  for (let j = 0; j < n; j++) {
-    let s = 0;
-    const o = j * m;
-    for (let i = 0; i < m; i++) s += a[o + i]! * a[o + i]!;
-    lo = Math.max(lo, Math.sqrt(s));
+    nx = t;
   }
   return [Math.min(lo, hi), hi];
 }
@@ -306,7 +306,7 @@ function pivotedQR(a: Float64Array, m: number, n: number, stopNorm: number): num
 /** 1/‖R11⁻¹‖_F for the k×k upper-triangular R11 in column-major a (leading dim m): a lower bound of σ_min(R11). */
 function invFrobeniusLowerBound(a: Float64Array, m: number, k: number): number {
   // Solve R x = e_c for every column c by back substitution; accumulate ‖x‖².
-  const x = new Float64Array(k);
+  const x = buf('inv', k);
   let sum = 0;
   for (let c = 0; c < k; c++) {
     for (let i = c; i >= 0; i--) {
