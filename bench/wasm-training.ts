@@ -1,8 +1,12 @@
 /**
  * Node benchmark of a training step on tfjs 'wasm' (with the project's training
  * kernels) vs 'cpu': per-kernel profile of one step and img/s of a ResNet-20-like
- * CIFAR model. Run: npx vite-node bench/wasm-training.ts [batch] [steps] [--no-cpu] [--orig-input]
- * (--orig-input keeps tfjs-backend-wasm's own Conv2DBackpropInput for comparison).
+ * CIFAR model. Run (esbuild bundle, since vite-node trips over the app's vite config):
+ *   npx esbuild bench/wasm-training.ts --bundle --platform=node --format=esm --packages=external --outfile=/tmp/wt.mjs
+ *   cp /tmp/wt.mjs bench/.wt.tmp.mjs && node bench/.wt.tmp.mjs [batch] [steps] [--cpu-batch=N] [--no-cpu] [--orig-input] [--orig-tile]
+ * (the bundle must sit inside the repo so node resolves node_modules; --orig-* keep
+ * tfjs-backend-wasm's own Conv2DBackpropInput / Tile for comparison; the cpu backend is
+ * so slow that --cpu-batch defaults to 8: its ms/image barely depends on the batch).
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -15,6 +19,8 @@ const batch = Number(args[0] ?? 64);
 const steps = Number(args[1] ?? 5);
 const withCpu = !args.includes('--no-cpu');
 const origInput = args.includes('--orig-input');
+const origTile = args.includes('--orig-tile');
+const cpuBatch = Number(args.find((a) => a.startsWith('--cpu-batch='))?.split('=')[1] ?? 8);
 
 function block(x: tf.SymbolicTensor, filters: number, stride: number, name: string): tf.SymbolicTensor {
   let y = tf.layers.conv2d({ filters, kernelSize: 3, strides: stride, padding: 'same', useBias: false, name: `${name}_conv1` }).apply(x) as tf.SymbolicTensor;
@@ -44,7 +50,7 @@ function resnet20(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out });
 }
 
-async function run(backend: string): Promise<void> {
+async function run(backend: string, batch: number): Promise<void> {
   await tf.setBackend(backend);
   await tf.ready();
   const model = resnet20();
@@ -73,7 +79,7 @@ async function run(backend: string): Promise<void> {
     [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14).forEach(([name, e]) =>
       console.log(`  ${name.padEnd(36)} ${e.ms.toFixed(1).padStart(8)} ms  ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  x${e.n}`));
   }
-  const n = backend === 'cpu' ? Math.max(1, Math.min(steps, 2)) : steps;
+  const n = backend === 'cpu' ? 1 : steps;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) step();
   const dt = (performance.now() - t0) / n;
@@ -86,12 +92,15 @@ async function run(backend: string): Promise<void> {
 const require = createRequire(import.meta.url);
 setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
 await import('@tensorflow/tfjs-backend-wasm');
-const orig = tf.getKernel('Conv2DBackpropInput', 'wasm');
+const originals = new Map(['Conv2DBackpropInput', 'Tile'].map((k) => [k, tf.getKernel(k, 'wasm')]));
 console.log('registered:', registerWasmTrainingKernels().join(', '));
-if (origInput && orig) {
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel(orig);
-  console.log('using tfjs-backend-wasm Conv2DBackpropInput');
+for (const [name, keep] of [['Conv2DBackpropInput', origInput], ['Tile', origTile]] as const) {
+  const orig = originals.get(name);
+  if (keep && orig) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(orig);
+    console.log(`using tfjs-backend-wasm ${name}`);
+  }
 }
-await run('wasm');
-if (withCpu) await run('cpu');
+await run('wasm', batch);
+if (withCpu) await run('cpu', cpuBatch);
