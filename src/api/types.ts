@@ -27,6 +27,8 @@ export interface DatasetSummary {
   createdAt: number;
   notes?: string[];
   labelSet?: 'fine' | 'coarse';
+  /** Images per class in each split. */
+  classCounts?: { train: number[]; test: number[]; val?: number[] };
 }
 
 /** A file with its path inside a picked folder or zip ('cats/001.jpg'). */

@@ -4,7 +4,16 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve } from './serve.mjs';
+
+/** ../shared beside the repo: real CIFAR-10 and the akamaster models (read-only, never copied). */
+export const SHARED = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared');
+export function requireShared() {
+  if (!existsSync(SHARED)) throw new Error(`These tests need ../shared (real CIFAR-10 and akamaster models) beside the repo; not found at ${SHARED}.`);
+  return SHARED;
+}
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean);
 

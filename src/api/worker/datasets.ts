@@ -17,8 +17,15 @@ const datasetCache = new LruCache<Dataset>(2);
 const SPLITS: SplitName[] = ['train', 'test', 'val'];
 
 export function summary(info: DatasetInfo): DatasetSummary {
-  const { id, name, kind, classes, counts, imageSize, bytes, createdAt, notes, labelSet } = info;
-  return { id, name, kind, classes, counts, imageSize, bytes, createdAt, notes, labelSet };
+  const { id, name, kind, classes, counts, imageSize, bytes, createdAt, notes, labelSet, classCounts } = info;
+  return { id, name, kind, classes, counts, imageSize, bytes, createdAt, notes, labelSet, classCounts };
+}
+
+function countLabels(split: SplitData | undefined, classes: number): number[] | undefined {
+  if (!split) return undefined;
+  const c = new Array<number>(classes).fill(0);
+  for (let i = 0; i < split.count; i++) c[split.labels[i]!]!++;
+  return c;
 }
 
 export async function saveDataset(ctx: WorkerContext, ds: Dataset): Promise<DatasetSummary> {
@@ -31,7 +38,9 @@ export async function saveDataset(ctx: WorkerContext, ds: Dataset): Promise<Data
     parts[`${s}.labels`] = new Uint8Array(split.labels.buffer, split.labels.byteOffset, split.labels.byteLength);
     bytes += split.images.byteLength + split.labels.byteLength;
   }
-  const info: DatasetInfo = { ...ds.info, bytes };
+  const k = ds.info.classes.length;
+  const classCounts = { train: countLabels(ds.splits.train, k)!, test: countLabels(ds.splits.test, k)!, val: countLabels(ds.splits.val, k) };
+  const info: DatasetInfo = { ...ds.info, bytes, classCounts };
   await ctx.store.put('dataset', info.id, info, parts);
   datasetCache.set(info.id, { info, splits: ds.splits });
   return summary(info);

@@ -25,6 +25,8 @@ export interface DatasetInfo {
   createdAt: number;
   /** Free-form notes shown in the import summary (e.g. '3 non-image files skipped'). */
   notes?: string[];
+  /** Images per class in each split (filled when the dataset is stored). */
+  classCounts?: { train: number[]; test: number[]; val?: number[] };
   /** CIFAR-100 only: which label set the classes are. */
   labelSet?: 'fine' | 'coarse';
 }

@@ -1,0 +1,92 @@
+/**
+ * The main UI flow on a tiny demo dataset: create a zoo model → layers → train 1 epoch (live curves) → analyse (L1) →
+ * plan preview → prune → fine-tune → compare table. Setup (a small demo dataset) goes through window.studio for speed.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openStudio, startStudio } from './browser.mjs';
+
+const LONG = { timeout: 180_000 };
+
+describe('UI flow: model → analyse → prune → fine-tune → compare (built app)', () => {
+  let env, page, context, errors;
+  before(async () => {
+    env = await startStudio();
+    ({ page, context, errors } = await openStudio(env.browser, env.url, { viewport: { width: 1100, height: 900 } }));
+    await page.evaluate(async () => {
+      await window.studio.setBackend('wasm');
+      const d = await window.studio.createDemoDataset({ trainPerClass: 8, testPerClass: 4, seed: 3 });
+      localStorage.setItem('pruning-studio.selectedDataset', d.id);
+    });
+    await page.goto(`${env.url}#/model`);
+    await page.reload();
+    await page.waitForFunction(() => typeof window.studio === 'object');
+  });
+  after(async () => { await context?.close(); await env?.close(); });
+
+  const noBanner = async () => {
+    const banners = await page.getByTestId('error-banner').allTextContents();
+    assert.deepEqual(banners, []);
+  };
+
+  it('creates a ResNet-20 from the zoo and shows its layers', async () => {
+    await page.getByTestId('create-resnet20').click();
+    await page.getByTestId('model-row').first().waitFor(LONG);
+    await page.getByTestId('model-panel').waitFor();
+    await page.getByTestId('layer-table').waitFor(LONG);
+    assert.ok(await page.getByTestId('layer-table').locator('tbody tr').count() > 10);
+    await noBanner();
+  });
+
+  it('trains one epoch with live curves', async () => {
+    await page.getByTestId('tab-train').click();
+    await page.getByTestId('opt-epochs').fill('1');
+    await page.getByTestId('opt-batch').fill('16');
+    await page.getByTestId('train-start').click();
+    await page.getByTestId('train-result').waitFor(LONG);
+    await page.getByTestId('training-curves').waitFor();
+    await noBanner();
+  });
+
+  it('analyses with L1 and shows score distributions', async () => {
+    await page.getByTestId('nav-analyse').click();
+    await page.getByTestId('criterion-l1').check();
+    await page.getByTestId('analyse-start').click();
+    await page.getByTestId('analysis-result').waitFor(LONG);
+    assert.ok(await page.getByTestId('score-group').count() > 3);
+    await noBanner();
+  });
+
+  it('previews a plan and prunes, selecting the smaller model', async () => {
+    await page.getByTestId('nav-prune').click();
+    await page.getByTestId('prune-target').fill('40');
+    await page.getByTestId('plan-preview').waitFor(LONG);
+    await page.getByTestId('plan-bars').waitFor();
+    await page.getByTestId('prune-start').click();
+    await page.getByTestId('prune-result').waitFor(LONG);
+    await page.screenshot({ path: '/tmp/ui-flow-prune.png', fullPage: true });
+    const models = await page.evaluate(() => window.studio.models());
+    const pruned = models.find((m) => m.parentId);
+    assert.ok(pruned, 'a pruned model exists');
+    assert.equal(await page.evaluate(() => localStorage.getItem('pruning-studio.selectedModel')), pruned.id);
+    await noBanner();
+  });
+
+  it('fine-tunes the pruned model with its original as teacher', async () => {
+    await page.getByTestId('nav-finetune').click();
+    await page.getByTestId('opt-epochs').fill('1');
+    await page.getByTestId('opt-batch').fill('16');
+    await page.getByTestId('finetune-start').click();
+    await page.getByTestId('finetune-result').waitFor(LONG);
+    await noBanner();
+  });
+
+  it('compares versions in the report table', async () => {
+    await page.getByTestId('nav-deploy').click();
+    await page.getByTestId('report-table').waitFor(LONG);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="report-row"]').length >= 3, null, LONG);
+    await page.screenshot({ path: '/tmp/ui-flow-deploy.png', fullPage: true });
+    await noBanner();
+    assert.deepEqual(errors, []);
+  });
+});
