@@ -4,10 +4,11 @@ import { createZooModel, type ZooArch } from '../../../src/engine/models/zoo';
 import { withBackend } from '../../helpers/wasm';
 import { checkExact } from './helpers';
 
-// resnet32/44/56 have the resnet20/110 structure; PRUNE_FULL=1 adds them.
 const CASES: [ZooArch, number][] = [
   ['resnet20', 8],
-  ...(process.env.PRUNE_FULL ? (['resnet32', 'resnet44', 'resnet56'] as ZooArch[]).map((a): [ZooArch, number] => [a, 8]) : []),
+  ['resnet32', 8],
+  ['resnet44', 8],
+  ['resnet56', 8],
   ['resnet110', 8],
   ['densenet40', 8],
   ['mobilenetv2', 8],
