@@ -20,6 +20,7 @@ const steps = Number(args[1] ?? 5);
 const withCpu = !args.includes('--no-cpu');
 const origInput = args.includes('--orig-input');
 const origTile = args.includes('--orig-tile');
+const ab = args.includes('--ab');
 const cpuBatch = Number(args.find((a) => a.startsWith('--cpu-batch='))?.split('=')[1] ?? 8);
 
 function block(x: tf.SymbolicTensor, filters: number, stride: number, name: string): tf.SymbolicTensor {
@@ -63,6 +64,31 @@ async function run(backend: string, batch: number): Promise<void> {
     cost?.dispose();
   };
   step(); // warm-up (operator creation, heap growth)
+  if (backend === 'wasm' && ab) {
+    // Interleaved A/B on the same model: project kernels vs the backend's own
+    // Conv2DBackpropInput + Tile (robust against load from other processes).
+    const ours = ['Conv2DBackpropInput', 'Tile'].map((k) => tf.getKernel(k, 'wasm')!);
+    const use = (configs: tf.KernelConfig[]): void => {
+      for (const c of configs) {
+        tf.unregisterKernel(c.kernelName, 'wasm');
+        tf.registerKernel(c);
+      }
+    };
+    const times: Record<string, number[]> = { ours: [], orig: [] };
+    for (let r = 0; r < steps; r++) {
+      for (const variant of ['ours', 'orig'] as const) {
+        use(variant === 'ours' ? ours : [...originals.values()].filter((c): c is tf.KernelConfig => c != null));
+        const t = performance.now();
+        step();
+        times[variant]!.push(performance.now() - t);
+      }
+    }
+    use(ours);
+    for (const [k, v] of Object.entries(times)) {
+      const sorted = [...v].sort((a, b) => a - b);
+      console.log(`A/B ${k}: min ${sorted[0]!.toFixed(0)} ms, median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)} ms/step -> ${((batch * 1000) / sorted[0]!).toFixed(1)} img/s best`);
+    }
+  }
   if (backend === 'wasm') {
     const prof = await tf.profile(step);
     const byKernel = new Map<string, { ms: number; n: number }>();
@@ -92,6 +118,10 @@ async function run(backend: string, batch: number): Promise<void> {
 const require = createRequire(import.meta.url);
 setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
 await import('@tensorflow/tfjs-backend-wasm');
+// Initialise wasm before replacing kernels, so the backend's own Tile/Conv2DBackpropInput
+// get their setupFunc run (needed when --ab / --orig-* put them back later).
+await tf.setBackend('wasm');
+await tf.ready();
 const originals = new Map(['Conv2DBackpropInput', 'Tile'].map((k) => [k, tf.getKernel(k, 'wasm')]));
 console.log('registered:', registerWasmTrainingKernels().join(', '));
 for (const [name, keep] of [['Conv2DBackpropInput', origInput], ['Tile', origTile]] as const) {
