@@ -118,13 +118,15 @@ describe('pruneModel exactness on odd graphs', () => {
     m.dispose();
   });
 
-  it('merges, cropping, upsampling, pooling, reshape keeping channels', async () => {
+  it('merges, cropping, upsampling, pooling, Conv2DTranspose, reshape keeping channels, Conv1D', async () => {
     const m = G.layerZoo();
     const groups = byId(m);
     const a = groups.get('a')!;
     expect(a.producers).toEqual(['a', 'b']);
     expect(a.prunable).toBe(true);
     expect(groups.get('c')!.prunable).toBe(true);
+    expect(groups.get('tconv')!.prunable).toBe(true);
+    expect(groups.get('conv1d')!.prunable).toBe(true);
     await checkExact(m);
     m.dispose();
   });

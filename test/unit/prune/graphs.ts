@@ -166,9 +166,11 @@ export function layerZoo(): tf.LayersModel {
   const crop = ap(tf.layers.cropping2D({ name: 'crop', cropping: [[1, 1], [1, 1]] }), sd);
   const up = ap(tf.layers.upSampling2d({ name: 'up', size: [2, 2] }), crop);
   const ap2 = ap(tf.layers.averagePooling2d({ name: 'apool', poolSize: 2 }), up);
-  const c = ap(conv('c', 5, 3, { activation: 'relu' }), ap2);
+  const tc = ap(tf.layers.conv2dTranspose({ name: 'tconv', filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: init(), biasInitializer: init() }), ap2);
+  const c = ap(conv('c', 5, 3, { activation: 'relu' }), tc);
   const r = ap(tf.layers.reshape({ name: 'reshape', targetShape: [36, 5] }), c);
-  const g = ap(tf.layers.globalMaxPooling1d({ name: 'gmp' }), r);
+  const c1 = ap(tf.layers.conv1d({ name: 'conv1d', filters: 4, kernelSize: 3, kernelInitializer: init(), biasInitializer: init() }), r);
+  const g = ap(tf.layers.globalMaxPooling1d({ name: 'gmp' }), c1);
   const d = ap(dense('fc', 4), g);
   return tf.model({ inputs: x, outputs: ap(dense('logits', 3), d), name: 'layer_zoo' });
 }
