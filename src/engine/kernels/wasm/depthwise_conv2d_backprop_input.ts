@@ -4,20 +4,56 @@
  * With filter [KH,KW,C,mult]:
  * dx[n,ih,iw,c] = Σ_{kh,kw,q} dy[n,oh,ow,c*mult+q] · W[kh,kw,c,q]
  *   over the (oh,ow) with oh*sh - pt + kh*dh = ih and ow*sw - pl + kw*dw = iw.
- * Computed as a scatter from each dy pixel into dx, a direct loop over wasm-heap
- * views (N·OH·OW·KH·KW·C·mult MACs, like the forward depthwise conv).
+ * - stride 1, multiplier 1: a "full" correlation, i.e. the backend's XNNPACK
+ *   DepthwiseConv2dNative on dy with the rotated filter R[kh,kw,c] = W[KH-1-kh, KW-1-kw, c],
+ *   the same dilation and pads ((KH-1)·dh - pt, (KH-1)·dh - pb) x ((KW-1)·dw - pl, (KW-1)·dw - pr).
+ * - otherwise: a scatter from each dy pixel into dx, a direct loop over wasm-heap views
+ *   (N·OH·OW·KH·KW·C·mult MACs).
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { convGeometry, f32 } from './wasm_backend';
-import type { WasmKernelArgs } from './wasm_backend';
+import { convGeometry, f32, runWasmKernel } from './wasm_backend';
+import type { ConvGeometry, WasmBackendLike, WasmKernelArgs } from './wasm_backend';
 
 export const DEPTHWISE_BACKPROP_INPUT = 'DepthwiseConv2dNativeBackpropInput';
 
+function viaDepthwiseConv(backend: WasmBackendLike, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry, padBottom: number, padRight: number): TensorInfo {
+  const { kH, kW, inC, dilH, dilW } = g;
+  const rot = backend.makeOutput([kH, kW, inC, 1], 'float32');
+  const w = f32(backend, filter);
+  const r = f32(backend, rot);
+  for (let kh = 0; kh < kH; kh++) {
+    for (let kw = 0; kw < kW; kw++) {
+      const src = ((kH - 1 - kh) * kW + (kW - 1 - kw)) * inC;
+      r.set(w.subarray(src, src + inC), (kh * kW + kw) * inC);
+    }
+  }
+  const pad = [
+    [0, 0],
+    [(kH - 1) * dilH - g.padTop, (kH - 1) * dilH - padBottom],
+    [(kW - 1) * dilW - g.padLeft, (kW - 1) * dilW - padRight],
+    [0, 0],
+  ];
+  const out = runWasmKernel('DepthwiseConv2dNative', backend, { x: dy, filter: rot }, { strides: [1, 1], dilations: [dilH, dilW], pad });
+  backend.disposeData(rot.dataId);
+  return out;
+}
+
 export function depthwiseConv2dBackpropInput({ inputs, backend, attrs }: WasmKernelArgs): TensorInfo {
-  const dy = inputs['dy'];
-  const filter = inputs['filter'];
+  const dy = inputs['dy']!;
+  const filter = inputs['filter']!;
   const inputShape = attrs['inputShape'] as number[];
   const g = convGeometry(inputShape, filter.shape, attrs, true, DEPTHWISE_BACKPROP_INPUT);
+  if (g.strideH === 1 && g.strideW === 1 && g.outC === g.inC) {
+    // Bottom/right forward padding implied by the output size (stride 1).
+    const padBottom = g.outH - 1 + (g.kH - 1) * g.dilH + 1 - g.inH - g.padTop;
+    const padRight = g.outW - 1 + (g.kW - 1) * g.dilW + 1 - g.inW - g.padLeft;
+    const maxH = (g.kH - 1) * g.dilH;
+    const maxW = (g.kW - 1) * g.dilW;
+    if (g.padTop <= maxH && padBottom <= maxH && g.padLeft <= maxW && padRight <= maxW) {
+      const out = viaDepthwiseConv(backend, dy, filter, g, padBottom, padRight);
+      return { dataId: out.dataId, shape: [...inputShape], dtype: 'float32' };
+    }
+  }
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilH, dilW, padTop, padLeft } = g;
   const mult = outC / inC;
   const out = backend.makeOutput([...inputShape], 'float32');
