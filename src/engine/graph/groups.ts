@@ -94,7 +94,12 @@ function flowChannels(g: ModelGraph, ids: IdSpace): { layouts: Int32Array[]; pla
     const rule = RULES[node.className];
     try {
       if (!rule) throw new Unsupported('');
-      const config = layerConfig(node.layer);
+      let config: Record<string, unknown>;
+      try {
+        config = layerConfig(node.layer);
+      } catch (e) {
+        throw new Unsupported(`getConfig failed: ${(e as Error).message}`);
+      }
       const ctx: FlowContext = {
         node,
         config,
