@@ -264,6 +264,8 @@ export function buildGroups(model: tf.LayersModel, options: GraphOptions = {}): 
     }
     const group: ChannelGroup = { id, channels: rg.atoms.length, prunable: reason === undefined, members: [], producers, bnLayers: [], capture: [] };
     if (reason !== undefined) group.reason = reason;
+    const fixed = producers.filter((p) => g.layers.get(p)?.trainable === false);
+    if (fixed.length > 0) group.fixedProducers = fixed;
     return group;
   });
 

@@ -29,6 +29,12 @@ export interface ChannelGroup {
   members: GroupMember[];
   /** Layers whose kernels' OUTPUT axis is this group (weight-based criteria read these). */
   producers: string[];
+  /**
+   * Producers that are not trainable (e.g. akamaster's fixed 0/1 option-A shortcut convs): their
+   * kernels are routing, not learned filters, so weight-based criteria should skip them.
+   * Absent when there are none.
+   */
+  fixedProducers?: string[];
   /** BatchNormalization layers over this group. */
   bnLayers: string[];
   /**

@@ -56,6 +56,7 @@ describe('akamaster resnet20', () => {
     expect(input.members).toEqual(expect.arrayContaining([{ layer: 'normalize', role: 'passthrough', offset: 0 }, { layer: 'stem_conv', role: 'consumer', offset: 0 }]));
     const s1 = byId.get('stem_conv')!;
     expect(s1).toMatchObject({ channels: 16, prunable: true });
+    expect(s1.fixedProducers).toBeUndefined();
     expect(s1.producers).toEqual(['stem_conv', 'stage1_block0_conv2', 'stage1_block1_conv2', 'stage1_block2_conv2']);
     expect(s1.bnLayers.sort()).toEqual(['stage1_block0_bn2', 'stage1_block1_bn2', 'stage1_block2_bn2', 'stem_bn']);
     expect(s1.capture.map((c) => c.layer).sort()).toEqual(['stage1_block0_relu2', 'stage1_block1_relu2', 'stage1_block2_relu2', 'stem_relu']);
@@ -65,6 +66,7 @@ describe('akamaster resnet20', () => {
       expect(res.channels).toBe(16 * 2 ** (s - 1));
       expect(res.producers.sort()).toEqual([`stage${s}_block0_conv2`, `stage${s}_block0_shortcut`, `stage${s}_block1_conv2`, `stage${s}_block2_conv2`].sort());
       expect(res.prunable).toBe(true);
+      expect(res.fixedProducers).toEqual([`stage${s}_block0_shortcut`]);
     }
     for (let s = 1; s <= 3; s++)
       for (let j = 0; j < 3; j++) {
