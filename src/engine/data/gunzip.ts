@@ -134,6 +134,30 @@ function yielder(): () => Promise<void> {
   };
 }
 
+/** Keeps the last 8 compressed bytes seen: the gzip trailer (CRC32, ISIZE = uncompressed size mod 2^32). */
+function gzipTrailer() {
+  const tail = new Uint8Array(8);
+  let len = 0;
+  return {
+    push(value: Uint8Array): void {
+      if (value.length >= 8) {
+        tail.set(value.subarray(value.length - 8));
+        len = 8;
+      } else {
+        const keep = Math.min(len, 8 - value.length);
+        tail.copyWithin(0, len - keep, len);
+        tail.set(value, keep);
+        len = keep + value.length;
+      }
+    },
+    read(): { crc: number; size: number } | null {
+      if (len < 8) return null;
+      const dv = new DataView(tail.buffer);
+      return { crc: dv.getUint32(0, true), size: dv.getUint32(4, true) };
+    },
+  };
+}
+
 async function gunzipFflate(
   source: ByteSource,
   name: string,
@@ -146,8 +170,7 @@ async function gunzipFflate(
   let out = 0;
   let crc = 0;
   let members = 0;
-  const tail = new Uint8Array(8);
-  let tailLen = 0;
+  const trailer = gzipTrailer();
   const gz = new Gunzip((chunk) => {
     out += chunk.length;
     crc = crc32Update(crc, chunk);
@@ -172,16 +195,7 @@ async function gunzipFflate(
       if (done) break;
       if (!value || value.length === 0) continue;
       compressed += value.length;
-      // Keep the last 8 input bytes: the gzip trailer (CRC32, ISIZE).
-      if (value.length >= 8) {
-        tail.set(value.subarray(value.length - 8));
-        tailLen = 8;
-      } else {
-        const keep = Math.min(tailLen, 8 - value.length);
-        tail.copyWithin(0, tailLen - keep, tailLen);
-        tail.set(value, keep);
-        tailLen = keep + value.length;
-      }
+      trailer.push(value);
       push(value, false);
       onCompressed(compressed);
       await pause();
@@ -192,12 +206,8 @@ async function gunzipFflate(
     await reader.cancel().catch(() => undefined);
     throw e;
   }
-  if (members <= 1 && tailLen === 8) {
-    const dv = new DataView(tail.buffer);
-    const wantCrc = dv.getUint32(0, true);
-    const wantSize = dv.getUint32(4, true);
-    if (wantCrc !== crc >>> 0 || wantSize !== out >>> 0) throw corrupt(name, 'checksum mismatch: the data is damaged or truncated');
-  }
+  const t = trailer.read();
+  if (members <= 1 && t && (t.crc !== crc >>> 0 || t.size !== out >>> 0)) throw corrupt(name, 'checksum mismatch: the data is damaged or truncated');
   return { compressedBytes: compressed, bytes: out };
 }
 
@@ -215,6 +225,7 @@ async function gunzipNative(
   let compressed = 0;
   let out = 0;
   let stop = false;
+  const trailer = gzipTrailer();
   // Feed compressed bytes in the background; errors surface through the output reader.
   const pump = (async () => {
     try {
@@ -224,6 +235,7 @@ async function gunzipNative(
         if (done) break;
         if (!value || value.length === 0) continue;
         compressed += value.length;
+        trailer.push(value);
         await writer.write(value as Uint8Array<ArrayBuffer>);
         onCompressed(compressed);
       }
@@ -254,6 +266,11 @@ async function gunzipNative(
       await pause();
     }
     await pump;
+    // Chromium's DecompressionStream can end quietly on a truncated stream: the trailer's size record must match.
+    const t = trailer.read();
+    if (t && t.size !== out >>> 0) {
+      throw corrupt(name, 'the archive is truncated or damaged (its size record does not match the data; a multi-member gzip is not supported either)');
+    }
   } catch (e) {
     stop = true;
     await output.cancel().catch(() => undefined);
