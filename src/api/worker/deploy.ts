@@ -30,6 +30,8 @@ import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord } from './models';
 
 export const DEFAULT_BUNDLE_IMAGES = 300;
+/** The type the PWA manifest's file_handlers registers for .psbundle. */
+export const BUNDLE_MIME = 'application/x-pruning-bundle';
 export const DEFAULT_DEVICE_BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm'];
 
 function roleOf(info: ModelInfo): BundleRole {
@@ -83,7 +85,7 @@ export async function exportBundle(
     desktop: { ...describeDevice(), backend: tf.getBackend() },
   });
   job.onProgress?.({ phase: 'bundle', fraction: 1 });
-  return new Blob([bytes as BlobPart], { type: 'application/octet-stream' });
+  return new Blob([bytes as BlobPart], { type: BUNDLE_MIME });
 }
 
 /** Default device backends: webgpu/webgl/wasm, minus those already probed and found unavailable. */
