@@ -5,11 +5,13 @@ import { ISOLATION_HEADERS } from './src/security';
 
 /** Dev and preview servers send the same isolation + CSP headers the service worker adds on static hosts. */
 function isolationHeaders(): Plugin {
-  const apply = (server: { middlewares: { use: (fn: (req: unknown, res: { setHeader: (k: string, v: string) => void }, next: () => void) => void) => void } }) =>
+  const apply = (server: { middlewares: { use: (fn: (req: unknown, res: { setHeader: (k: string, v: string) => void }, next: () => void) => void) => void } }): void => {
+    // Returns nothing: a function returned from these hooks would be run by Vite as a post-hook.
     server.middlewares.use((_req, res, next) => {
       for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
       next();
     });
+  };
   return { name: 'isolation-headers', configureServer: apply, configurePreviewServer: apply };
 }
 

@@ -86,7 +86,7 @@ function generate(count: number, rnd: () => number): SplitData {
   for (let n = 0; n < count; n++) {
     const cls = n % 10;
     labels[n] = cls;
-    const contrast = 0.2 + 0.8 * rnd();
+    const contrast = 0.45 + 0.55 * rnd();
     for (let c = 0; c < 3; c++) {
       bg[c] = 255 * rnd();
       // Foreground: a random colour pulled towards/away from the background by `contrast`.
@@ -97,16 +97,16 @@ function generate(count: number, rnd: () => number): SplitData {
     }
     // Guarantee some luminance difference so the sample is not invisible.
     const diff = (fg[0]! + fg[1]! + fg[2]! - bg[0]! - bg[1]! - bg[2]!) / 3;
-    if (Math.abs(diff) < 16) {
-      const push = diff >= 0 ? 16 : -16;
+    if (Math.abs(diff) < 40) {
+      const push = diff >= 0 ? 40 - diff : -40 - diff;
       for (let c = 0; c < 3; c++) fg[c] = Math.min(255, Math.max(0, fg[c]! + push));
     }
-    const r = 5 + 7 * rnd();
+    const r = 6 + 6 * rnd();
     const cx = r + 1 + (S - 2 * r - 2) * rnd();
     const cy = r + 1 + (S - 2 * r - 2) * rnd();
     const a = rnd();
     const b = 2 + Math.floor(3 * rnd());
-    const noise = (6 + 50 * rnd()) / 4294967296;
+    const noise = (4 + 28 * rnd()) / 4294967296;
     const tdir = rnd() < 0.5;
     // Distractor: a small blob of another colour in half of the images.
     const hasBlob = rnd() < 0.5;
