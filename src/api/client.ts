@@ -8,9 +8,21 @@ import type { OnProgress, Progress, StudioApi } from './types';
 
 /** Methods that run as jobs: the index of their trailing `jobId` parameter (the `onProgress` one is right before it). */
 export const JOB_METHODS = {
-  importDataset: 3, train: 4, resumeRun: 2, evaluate: 4, transfer: 4, analyze: 4, prune: 4, fineTune: 4, benchmark: 3, pruneIteratively: 4,
+  importDataset: 3, train: 4, resumeRun: 2, evaluate: 4, transfer: 4, analyze: 4, prune: 4, fineTune: 4, benchmark: 3, pruneIteratively: 4, exportBundle: 4, runBundle: 3,
 } as const satisfies Partial<Record<keyof StudioApi, number>>;
 type JobMethod = keyof typeof JOB_METHODS;
+
+/** Functions cannot be cloned to the worker: wrap them (also one level inside option objects) as Comlink proxies. */
+export function proxyFunctions(arg: unknown): unknown {
+  if (typeof arg === 'function') return Comlink.proxy(arg as () => unknown);
+  if (arg && typeof arg === 'object' && Object.getPrototypeOf(arg) === Object.prototype) {
+    const entries = Object.entries(arg as Record<string, unknown>);
+    if (entries.some(([, v]) => typeof v === 'function')) {
+      return Object.fromEntries(entries.map(([k, v]) => [k, typeof v === 'function' ? Comlink.proxy(v as () => unknown) : v]));
+    }
+  }
+  return arg;
+}
 
 export interface JobState { jobId: string; method: string; progress?: Progress; startedAt: number }
 
@@ -55,7 +67,7 @@ export class StudioClient {
   async job<M extends JobMethod>(method: M, args: unknown[], opts: CallOptions = {}): Promise<Awaited<ReturnType<StudioApi[M]>>> {
     const jobId = `${method}-${++this.counter}-${Date.now().toString(36)}`;
     const at = JOB_METHODS[method];
-    const full = args.slice(0, at - 1);
+    const full = args.slice(0, at - 1).map(proxyFunctions);
     while (full.length < at - 1) full.push(undefined);
     const state: JobState = { jobId, method, startedAt: Date.now() };
     this.jobs.set(jobId, state);

@@ -2,8 +2,7 @@
  * `window.studio`: the scripting API (docs/api.md). Same methods as the worker API; long methods accept a trailing
  * `onProgress` callback and an options bag `{signal}` is not needed: `studio.cancel()` stops running jobs.
  */
-import * as Comlink from 'comlink';
-import { JOB_METHODS, type StudioClient } from './client';
+import { JOB_METHODS, proxyFunctions, type StudioClient } from './client';
 import type { StudioApi } from './types';
 
 export { STUDIO_VERSION } from './version';
@@ -31,7 +30,7 @@ export function createStudioFacade(client: StudioClient): Studio {
         };
       }
       const remote = client.remote as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-      return (...args: unknown[]) => remote[prop]!(...args.map((a) => (typeof a === 'function' ? Comlink.proxy(a as () => void) : a)));
+      return (...args: unknown[]) => remote[prop]!(...args.map(proxyFunctions));
     },
   };
   return new Proxy({}, handler) as Studio;

@@ -8,6 +8,9 @@ import type { DatasetKind } from '../engine/data/types';
 import type { ModelInfo } from '../engine/models/types';
 import type { Progress } from '../engine/progress';
 import type { ReportRow as EngineReportRow } from '../engine/metrics/report';
+import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions } from '../engine/deploy/types';
+
+export type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions };
 
 export type { BackendName, BackendStatus, ModelInfo, Progress };
 
@@ -202,4 +205,14 @@ export interface StudioApi {
   pruneIteratively(modelId: string, datasetId: string, options: IterativeOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<IterativeResult>;
   benchmark(modelId: string, options?: BenchmarkOptions, onProgress?: OnProgress, jobId?: string): Promise<BenchmarkResult>;
   report(modelIds?: string[]): Promise<ReportRow[]>;
+
+  // deployment (phone bundles)
+  /** One .psbundle file: the models, a few hundred labelled test images, the desktop's predictions, benchmark settings. */
+  exportBundle(modelIds: string[], datasetId: string, options?: ExportBundleOptions, onProgress?: OnProgress, jobId?: string): Promise<Blob>;
+  /** Runs a bundle on this device: latency per backend and model, top-1, agreement with the desktop. */
+  runBundle(bundle: Blob, options?: RunBundleOptions, onProgress?: OnProgress, jobId?: string): Promise<DeployResults>;
+  /** Results as a small file text and as a compact QR string. */
+  encodeResults(results: DeployResults): Promise<{ file: string; qr: string }>;
+  /** Attaches a device's results (file text or QR text) to the local models as per-device columns. */
+  importResults(text: string): Promise<ImportResultsSummary>;
 }

@@ -10,6 +10,8 @@ import type * as T from '../types';
 import { STUDIO_VERSION } from '../version';
 import type { WorkerContext } from './context';
 import * as data from './datasets';
+import * as deploy from './deploy';
+import { encodeResults, encodeResultsForQr } from '../../engine/deploy/results';
 import * as iterative from './iterative';
 import * as measures from './measures';
 import * as models from './models';
@@ -133,4 +135,14 @@ export class EngineApi implements T.StudioApi {
     return this.job(jobId, onProgress, (j) => measures.benchmark(this.ctx, modelId, options, j));
   }
   report(modelIds?: string[]) { return measures.report(this.ctx, modelIds); }
+
+  // ---- deployment
+  exportBundle(modelIds: string[], datasetId: string, options?: T.ExportBundleOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => deploy.exportBundle(this.ctx, modelIds, datasetId, options, j));
+  }
+  runBundle(bundle: Blob, options?: T.RunBundleOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => deploy.runBundle(this.ctx, bundle, options, j));
+  }
+  async encodeResults(results: T.DeployResults) { return { file: encodeResults(results), qr: encodeResultsForQr(results) }; }
+  importResults(text: string) { return deploy.importResults(this.ctx, text); }
 }
