@@ -1,0 +1,233 @@
+/**
+ * The benchmark's cells, section by section (docs/benchmarks.md explains each). Every number comes from a
+ * `window.studio` call on the built app in this run; nothing is typed in. Cells only need the session
+ * (datasets and models are imported on demand), so any of them can run alone after a `--resume`.
+ */
+import { execSync } from 'node:child_process';
+import { cpus, hostname, platform, release, totalmem } from 'node:os';
+
+const git = (cmd) => { try { return execSync(`git ${cmd}`, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return undefined; } };
+
+export const DATA_FIDELITY = 'CIFAR-10 from ../shared/data/cifar-10-binary.tar.gz: test records 0–999 and train records 0–3999 are lossless (original pixels); the other 9000 test / 46000 train images were decoded from JPEG q75, which costs pretrained models about 10 points. Accuracy comparable with published numbers = test 0–999; full-test-set numbers are "JPEG CIFAR-10".';
+
+const MODEL_LABEL = { resnet20: 'akamaster ResNet-20 (pretrained)', resnet56: 'akamaster ResNet-56 (pretrained)', vgg16: 'zoo VGG-16 (untrained weights; latency only)' };
+
+/** Builds the list of cells for `cfg` (see run.mjs for the flags). */
+export function buildCells(session, cfg) {
+  const cells = [];
+  const add = (c) => cells.push(c);
+  const latencyOpts = cfg.latency;
+  const lat = (modelId, backend) => session.call((s, a) => s.benchmark(a.id, { backends: [a.b], ...a.o }), { id: modelId, b: backend, o: latencyOpts });
+  const unwrap = (r, b) => {
+    const v = r[b];
+    if (!v) throw new Error(`benchmark returned nothing for ${b}: ${JSON.stringify(r)}`);
+    if ('error' in v) throw new Error(`benchmark on ${b}: ${v.error}`);
+    return v;
+  };
+  const akamaster = (arch) => session.akamaster(Number(arch.replace('resnet', '')));
+  const modelFor = (arch) => (arch.startsWith('resnet') ? akamaster(arch) : session.zoo(arch, cfg.seed));
+  const wasm = () => session.setBackend('wasm');
+
+  // 1. environment
+  add({
+    id: 'env', section: 1, title: 'environment', estimateMs: 5_000,
+    run: async () => {
+      const page = await session.call(async (s) => ({
+        version: s.version, backends: await s.backends(), hardwareConcurrency: navigator.hardwareConcurrency,
+        userAgent: navigator.userAgent, crossOriginIsolated: self.crossOriginIsolated, deviceMemory: navigator.deviceMemory ?? null,
+      }));
+      return {
+        date: new Date().toISOString(), host: hostname(), platform: `${platform()} ${release()}`,
+        cpu: { model: cpus()[0]?.model, cores: cpus().length }, memoryGB: +(totalmem() / 2 ** 30).toFixed(1), node: process.version,
+        browser: session.browser.version(), ...page,
+        git: { commit: git('rev-parse HEAD'), dirty: (git('status --porcelain --untracked-files=no') ?? '') !== '' },
+        dataFidelity: DATA_FIDELITY, config: cfg,
+      };
+    },
+  });
+
+  // 2. import
+  add({
+    id: 'import', section: 2, title: 'CIFAR-10 tarball import (studio.importDataset(url))', estimateMs: 60_000,
+    run: async (log) => {
+      const { summary, ms } = await session.cifar(log);
+      const fetchMs = await session.call(async (s, url) => { const t = performance.now(); await (await fetch(url)).arrayBuffer(); return performance.now() - t; }, '/shared/data/cifar-10-binary.tar.gz');
+      const sub = await session.subset(cfg.subset.file, log);
+      return {
+        ms, fetchOnlyMs: fetchMs, counts: summary.counts, classCounts: summary.classCounts, bytes: summary.bytes, classes: summary.classes, notes: summary.notes,
+        subset: { file: cfg.subset.file, ms: sub.ms, counts: sub.summary.counts, classes: sub.summary.classes },
+      };
+    },
+  });
+
+  // 3. pipeline throughput
+  add({
+    id: 'pipeline', section: 3, title: 'input pipeline throughput', estimateMs: 0,
+    run: async () => ({ skipped: true, note: 'window.studio has no pipeline-throughput call; the training images/s in section 5 (history imagesPerSecond of a studio.train epoch) includes the pipeline (batching, augmentation) and the training step.' }),
+  });
+
+  // 4. WASM threads
+  add({
+    id: 'wasm-threads', section: 4, title: 'WASM threads and ResNet-20 b1 latency with the default thread count', estimateMs: 10_000,
+    run: async () => {
+      const m = await akamaster('resnet20');
+      const backends = await session.call((s) => s.backends());
+      const wasmStatus = backends.find((b) => b.name === 'wasm');
+      return { wasm: wasmStatus, latency: unwrap(await lat(m.id, 'wasm'), 'wasm') };
+    },
+  });
+
+  // 5. backends: latency per model × backend, training speed
+  for (const arch of cfg.latencyModels) {
+    for (const b of cfg.latencyBackends) {
+      add({
+        id: `latency:${arch}:${b}`, section: 5, title: `b1 latency, ${MODEL_LABEL[arch] ?? arch}, ${b}`,
+        estimateMs: b === 'webgpu' ? 240_000 : b === 'cpu' ? 120_000 : arch === 'resnet20' ? 10_000 : 40_000,
+        run: async () => {
+          const m = await modelFor(arch);
+          return { model: { name: m.name, params: m.params, macs: m.macs, flops: m.flops }, backend: b, options: latencyOpts, stats: unwrap(await lat(m.id, b), b) };
+        },
+      });
+    }
+  }
+  add({
+    id: 'train-speed', section: 5, title: 'studio.chooseTrainingBackend()', estimateMs: 30_000,
+    run: async () => {
+      const r = await session.call((s) => s.chooseTrainingBackend());
+      await wasm();
+      return r;
+    },
+  });
+  add({
+    id: 'train-wasm', section: 5, title: `timed studio.train on wasm: ResNet-20, 1 epoch on ${cfg.subset.train} real CIFAR-10 training images`, estimateMs: 40_000,
+    run: async (log) => {
+      await wasm();
+      const m = await akamaster('resnet20');
+      const sub = await session.subset(cfg.subset.file, log);
+      const opts = { epochs: 1, batchSize: 64, lr: 0.01, validateLimit: 0, seed: cfg.seed, name: 'bench: timed train' };
+      const r = await session.call(async (s, a, onProgress) => {
+        const t = performance.now();
+        const res = await s.train(a.m, a.d, a.o, onProgress);
+        const ms = performance.now() - t;
+        await s.deleteModel(res.model.id);
+        return { history: res.history, wallMs: ms };
+      }, { m: m.id, d: sub.summary.id, o: opts }, log);
+      return { backend: 'wasm', images: sub.summary.counts.train, options: opts, imagesPerSecond: r.history.at(-1)?.imagesPerSecond, history: r.history, wallMs: r.wallMs };
+    },
+  });
+
+  // 6. base accuracy
+  for (const arch of cfg.accuracyModels) {
+    const splits = [{ key: 'test0-999', o: { split: 'test', start: 0, end: 1000 } }];
+    if (cfg.fullTestSet) splits.push({ key: 'test-full', o: { split: 'test' } });
+    for (const sp of splits) {
+      add({
+        id: `accuracy:${arch}:${sp.key}`, section: 6, title: `top-1 of ${MODEL_LABEL[arch]} on ${sp.key}`,
+        estimateMs: (arch === 'resnet20' ? 15_000 : 45_000) * (sp.key === 'test-full' ? 10 : 1),
+        run: async (log) => {
+          await wasm();
+          const m = await akamaster(arch);
+          const { summary } = await session.cifar(log);
+          const t = Date.now();
+          const ev = await session.call((s, a, onProgress) => s.evaluate(a.m, a.d, a.o, onProgress), { m: m.id, d: summary.id, o: sp.o }, log);
+          const reference = await referenceAccuracy(session, arch);
+          return { model: m.name, split: sp.o, top1: ev.top1, top5: ev.top5, count: ev.count, loss: ev.loss, perClass: ev.perClass, ms: Date.now() - t, reference };
+        },
+      });
+    }
+  }
+
+  // 7. pruning table
+  for (const criterion of cfg.criteria) {
+    add({
+      id: `prune:${cfg.pruneArch}:${criterion}`, section: 7, title: `${cfg.pruneArch}, ${criterion}, −${cfg.pruneTarget * 100}% MACs (${cfg.pruneScope}), fine-tune plain and distilled`,
+      estimateMs: cfg.quick ? 100_000 : 4 * 3600_000 * cfg.ftEpochs,
+      timeoutMs: cfg.cellTimeoutMs,
+      run: (log) => pruneCell(session, cfg, criterion, akamaster, lat, unwrap, wasm, log),
+    });
+  }
+
+  // 8. zoo training
+  for (const z of cfg.zooTraining) {
+    add({
+      id: `zoo-train:${z.arch}`, section: 8, title: `${z.arch} trained from the zoo, ${z.epochs} epoch(s) on the full training split`,
+      estimateMs: z.estimateMs, timeoutMs: cfg.cellTimeoutMs,
+      run: async (log) => {
+        const { summary } = await session.cifar(log);
+        const backend = cfg.zooBackend ?? (await session.call((s) => s.chooseTrainingBackend())).backend;
+        await session.setBackend(backend);
+        const opts = { epochs: z.epochs, batchSize: 128, lr: 0.1, schedule: 'cosine', warmupEpochs: Math.min(1, z.epochs - 1) || undefined, validateLimit: 1000, seed: cfg.seed };
+        const r = await session.call(async (s, a, onProgress) => {
+          const m = await s.createModel(a.arch, { datasetId: a.d, seed: a.o.seed, name: `${a.arch} (bench)` });
+          const t = performance.now();
+          const res = await s.train(m.id, a.d, a.o, onProgress);
+          return { model: res.model, history: res.history, ms: performance.now() - t };
+        }, { arch: z.arch, d: summary.id, o: opts }, log);
+        await wasm();
+        const ev = await session.call((s, a, onProgress) => s.evaluate(a.m, a.d, { split: 'test', start: 0, end: 1000 }, onProgress), { m: r.model.id, d: summary.id }, log);
+        const latency = unwrap(await lat(r.model.id, 'wasm'), 'wasm');
+        return { arch: z.arch, backend, options: opts, params: r.model.params, macs: r.model.macs, flops: r.model.flops, trainMs: r.ms, history: r.history, top1Test0to999: ev.top1, latencyWasm: latency };
+      },
+    });
+  }
+  return cells;
+}
+
+/** The reference accuracy stored in the akamaster model.json's userDefinedMetadata (read, not typed in). */
+async function referenceAccuracy(session, arch) {
+  return session.call(async (s, url) => (await (await fetch(url)).json()).userDefinedMetadata?.referenceAccuracy ?? null, `/shared/models/akamaster-tfjs/${arch}/model.json`);
+}
+
+async function pruneCell(session, cfg, criterion, akamaster, lat, unwrap, wasm, log) {
+  await wasm();
+  const base = await akamaster(cfg.pruneArch);
+  const { summary: cifar } = await session.cifar(log);
+  const ftData = cfg.quick ? (await session.subset(cfg.subset.file, log)).summary : cifar;
+  const pruneOpts = { criterion, target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: true, name: `${cfg.pruneArch} ${criterion} −${cfg.pruneTarget * 100}% MACs` };
+  log(`prune ${JSON.stringify(pruneOpts)}`);
+  const t = Date.now();
+  const p = await session.call((s, a, onProgress) => s.prune(a.m, a.d, a.o, onProgress), { m: base.id, d: cifar.id, o: pruneOpts }, log);
+  const pruneWallMs = Date.now() - t;
+  const out = {
+    arch: cfg.pruneArch, criterion, options: pruneOpts,
+    analysis: { ms: p.analysis?.ms, images: p.analysis?.images, warnings: p.analysis?.warnings },
+    planWarnings: p.plan?.warnings, pruneWallMs,
+    base: { params: base.params, macs: base.macs, flops: base.flops },
+    pruned: { id: p.model.id, params: p.model.params, macs: p.model.macs, flops: p.model.flops, top1Test0to999: p.top1AfterPrune },
+    macsRatio: p.model.macs / base.macs, paramsRatio: p.model.params / base.params,
+    fineTune: {},
+  };
+  const ftBase = { epochs: cfg.ftEpochs, batchSize: 64, lr: cfg.ftLr, validateLimit: 0, seed: cfg.seed };
+  for (const variant of ['plain', 'distilled']) {
+    const o = { ...ftBase, ...(variant === 'distilled' ? { teacherId: base.id, temperature: 4, alpha: 0.5 } : {}), name: `${pruneOpts.name} ft-${variant}` };
+    try {
+      const ft = await session.call(async (s, a, onProgress) => {
+        const t0 = performance.now();
+        const r = await s.fineTune(a.m, a.d, a.o, onProgress);
+        const ms = performance.now() - t0;
+        const ev = await s.evaluate(r.model.id, a.eval, { split: 'test', start: 0, end: 1000 });
+        return { id: r.model.id, history: r.history, ms, top1: ev.top1, top5: ev.top5 };
+      }, { m: p.model.id, d: ftData.id, eval: cifar.id, o: { ...o, teacherId: o.teacherId } }, log);
+      out.fineTune[variant] = {
+        budget: { epochs: cfg.ftEpochs, trainImages: ftData.counts.train, dataset: cfg.quick ? `real CIFAR-10 subset: train images 0–${ftData.counts.train - 1} (lossless)` : 'CIFAR-10 full training split', lr: cfg.ftLr, batchSize: 64, ...(variant === 'distilled' ? { teacher: 'original', temperature: 4, alpha: 0.5 } : {}) },
+        ms: ft.ms, imagesPerSecond: ft.history.at(-1)?.imagesPerSecond, finalLoss: ft.history.at(-1)?.loss, top1Test0to999: ft.top1, top5Test0to999: ft.top5,
+      };
+    } catch (e) {
+      out.fineTune[variant] = { error: e.message };
+      await session.recover();
+      await wasm();
+    }
+  }
+  // Original and pruned back to back on each backend, so the speed-up is not skewed by load drifting between cells.
+  out.latency = {};
+  out.baseLatency = {};
+  for (const b of cfg.prunedLatencyBackends) {
+    try {
+      out.baseLatency[b] = unwrap(await lat(base.id, b), b);
+      out.latency[b] = unwrap(await lat(p.model.id, b), b);
+    } catch (e) {
+      out.latency[b] = { error: e.message };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --quick] [-- --resume]`: the seed's experiment table, reproduced by the studio on real CIFAR-10.
+ * Runs the BUILT app (dist/) in headless Chromium and drives it only through `window.studio`; writes
+ * bench/results/<YYYY-MM-DD>-<hostname>[-quick].json after every cell, then regenerates docs/benchmarks.md
+ * (bench/report.mjs). Flags:
+ *   --quick                 a few minutes: ResNet-20 only, 3 criteria, demo-size fine-tunes, no zoo training
+ *   --resume                skip the cells already recorded as ok in the results file
+ *   --out FILE              results file (default bench/results/<date>-<host>[-quick].json)
+ *   --dist DIR              built app to serve (default dist)
+ *   --only REGEX            run only the cells whose id matches
+ *   --webgpu / --no-webgpu  force WebGPU latency cells on or off (default: off in quick mode on a software adapter)
+ *   --cpu                   add the cpu backend to the latency cells (default: full mode only)
+ *   --batches N --batch-size N   pruning analysis images (quick 2 × 64, full 8 × 64)
+ *   --ft-epochs N --ft-lr X fine-tune budget (quick: 1 epoch on the subset; full: 1 epoch on the training split)
+ *   --subset-train N        real CIFAR-10 training images in the demo-size subset (default 256, ≤ 4000, lossless)
+ *   --prune-arch resnet20|resnet56   (quick resnet20, full resnet56)
+ *   --vgg-epochs N --densenet-epochs N   zoo training budgets in full mode (default 1 each; 0 skips)
+ *   --seed N                seed of analysis sampling, the random criterion and training (default 1)
+ *   --no-report             do not regenerate docs/benchmarks.md
+ */
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requireShared } from '../test/e2e/browser.mjs';
+import { fmtDuration, loadResults, runCells, saveResults } from './lib/cells.mjs';
+import { buildCells } from './lib/sections.mjs';
+import { StudioSession } from './lib/session.mjs';
+import { buildSubset } from './lib/subset.mjs';
+import { writeReport } from './report.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const flag = (n) => argv.includes(n);
+const opt = (n, d) => { const i = argv.indexOf(n); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
+const num = (n, d) => { const v = Number(opt(n, d)); if (!Number.isFinite(v)) throw new Error(`${n} needs a number`); return v; };
+
+const quick = flag('--quick');
+const started = Date.now();
+const log = (m) => console.log(m);
+
+const shared = requireShared();
+const subset = buildSubset(shared, { train: num('--subset-train', 256), test: 200 });
+const session = new StudioSession({ dist: resolve(ROOT, opt('--dist', 'dist')), shared, benchData: subset.dir, log });
+log(`bench: ${quick ? 'quick' : 'FULL'} mode; starting Chromium on ${opt('--dist', 'dist')}`);
+await session.start();
+
+const backends = await session.call((s) => s.backends());
+const available = backends.filter((b) => b.available).map((b) => b.name);
+const webgpu = backends.find((b) => b.name === 'webgpu');
+const softwareGpu = /swiftshader/i.test(JSON.stringify(webgpu?.details ?? {}));
+const useWebgpu = available.includes('webgpu') && (flag('--webgpu') || (!flag('--no-webgpu') && !(quick && softwareGpu)));
+const latencyBackends = ['webgpu', 'webgl', 'wasm', 'cpu'].filter((b) => available.includes(b)
+  && (b !== 'webgpu' || useWebgpu) && (b !== 'cpu' || flag('--cpu') || !quick));
+
+const cfg = {
+  quick,
+  seed: num('--seed', 1),
+  latency: quick ? { warmup: 3, runs: 20, minTimeMs: 500 } : { warmup: 10, runs: 50, minTimeMs: 2000 },
+  latencyModels: quick ? ['resnet20'] : ['resnet20', 'resnet56', 'vgg16'],
+  latencyBackends,
+  skippedBackends: ['webgpu', 'webgl', 'wasm', 'cpu'].filter((b) => !latencyBackends.includes(b)).map((b) => ({
+    backend: b,
+    why: !available.includes(b) ? (backends.find((x) => x.name === b)?.reason ?? 'unavailable')
+      : b === 'webgpu' ? `software adapter (${webgpu?.details?.architecture ?? 'SwiftShader'}): seconds per image; skipped in quick mode (--webgpu forces it)`
+        : 'quick mode (--cpu adds it)',
+  })),
+  accuracyModels: quick ? ['resnet20'] : ['resnet20', 'resnet56'],
+  fullTestSet: !quick,
+  pruneArch: opt('--prune-arch', quick ? 'resnet20' : 'resnet56'),
+  criteria: quick ? ['hrank', 'l1', 'random'] : ['hrank', 'chip', 'apoz', 'mean', 'l1', 'fpgm', 'taylor', 'random'],
+  pruneTarget: 0.5,
+  pruneScope: 'uniform',
+  batches: num('--batches', quick ? 2 : 8),
+  batchSize: num('--batch-size', 64),
+  ftEpochs: num('--ft-epochs', 1),
+  ftLr: num('--ft-lr', 0.01),
+  subset: { file: subset.file, train: subset.train, test: subset.test },
+  prunedLatencyBackends: ['wasm', ...(useWebgpu ? ['webgpu'] : [])],
+  zooTraining: quick ? [] : [
+    { arch: 'vgg16', epochs: num('--vgg-epochs', 1), estimateMs: 3 * 3600_000 * num('--vgg-epochs', 1) },
+    { arch: 'densenet40', epochs: num('--densenet-epochs', 1), estimateMs: 3 * 3600_000 * num('--densenet-epochs', 1) },
+  ].filter((z) => z.epochs > 0),
+  zooBackend: opt('--zoo-backend', undefined),
+  cellTimeoutMs: quick ? 10 * 60_000 : 48 * 3600_000,
+};
+
+const date = new Date().toISOString().slice(0, 10);
+const path = resolve(opt('--out', join(ROOT, 'bench/results', `${date}-${hostname()}${quick ? '-quick' : ''}.json`)));
+const resume = flag('--resume');
+const prior = resume ? loadResults(path) : null;
+if (prior && prior.mode !== (quick ? 'quick' : 'full')) throw new Error(`${path} holds a ${prior.mode} run; --resume needs the same mode.`);
+const data = prior ?? { schema: 1, mode: quick ? 'quick' : 'full', startedAt: new Date().toISOString(), host: hostname(), cells: {} };
+data.config = cfg;
+saveResults(path, data);
+
+let cells = buildCells(session, cfg);
+const only = opt('--only', undefined);
+if (only) cells = cells.filter((c) => new RegExp(only).test(c.id));
+log(`${cells.length} cells → ${path}`);
+
+try {
+  await runCells(cells, {
+    data, path, resume, log,
+    onError: async () => { await session.recover(); },
+  });
+} finally {
+  if (session.errors?.length) { data.pageErrors = session.errors.slice(0, 20); saveResults(path, data); }
+  await session.close();
+}
+const failed = cells.filter((c) => data.cells[c.id]?.status !== 'ok').map((c) => c.id);
+log(`bench done in ${fmtDuration(Date.now() - started)}; ${cells.length - failed.length} ok, ${failed.length} failed${failed.length ? `: ${failed.join(', ')}` : ''}`);
+if (!flag('--no-report')) {
+  const out = writeReport({ root: ROOT, file: path });
+  log(`report: ${out.join(', ')}`);
+}
