@@ -24,6 +24,16 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
   });
   after(async () => { await context?.close(); await env?.close(); });
 
+  /** Waits for a test id; fails at once with the banner's text if an error banner shows up first. */
+  const waitFor = async (testId) => {
+    const banner = page.getByTestId('error-banner').first();
+    const which = await Promise.race([
+      page.getByTestId(testId).first().waitFor(LONG).then(() => 'ok', () => 'timeout'),
+      banner.waitFor(LONG).then(() => 'banner', () => 'timeout'),
+    ]);
+    if (which === 'timeout') assert.fail(`timed out waiting for ${testId}`);
+    if (which === 'banner') assert.fail(`error banner while waiting for ${testId}: ${await banner.textContent()}`);
+  };
   const noBanner = async () => {
     const banners = await page.getByTestId('error-banner').allTextContents();
     assert.deepEqual(banners, []);
@@ -31,9 +41,9 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
 
   it('creates a ResNet-20 from the zoo and shows its layers', async () => {
     await page.getByTestId('create-resnet20').click();
-    await page.getByTestId('model-row').first().waitFor(LONG);
+    await waitFor('model-row');
     await page.getByTestId('model-panel').waitFor();
-    await page.getByTestId('layer-table').waitFor(LONG);
+    await waitFor('layer-table');
     assert.ok(await page.getByTestId('layer-table').locator('tbody tr').count() > 10);
     await noBanner();
   });
@@ -43,7 +53,7 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await page.getByTestId('opt-epochs').fill('1');
     await page.getByTestId('opt-batch').fill('16');
     await page.getByTestId('train-start').click();
-    await page.getByTestId('train-result').waitFor(LONG);
+    await waitFor('train-result');
     await page.getByTestId('training-curves').waitFor();
     await noBanner();
   });
@@ -52,7 +62,7 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await page.getByTestId('nav-analyse').click();
     await page.getByTestId('criterion-l1').check();
     await page.getByTestId('analyse-start').click();
-    await page.getByTestId('analysis-result').waitFor(LONG);
+    await waitFor('analysis-result');
     assert.ok(await page.getByTestId('score-group').count() > 3);
     await noBanner();
   });
@@ -60,10 +70,10 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
   it('previews a plan and prunes, selecting the smaller model', async () => {
     await page.getByTestId('nav-prune').click();
     await page.getByTestId('prune-target').fill('40');
-    await page.getByTestId('plan-preview').waitFor(LONG);
+    await waitFor('plan-preview');
     await page.getByTestId('plan-bars').waitFor();
     await page.getByTestId('prune-start').click();
-    await page.getByTestId('prune-result').waitFor(LONG);
+    await waitFor('prune-result');
     await page.screenshot({ path: '/tmp/ui-flow-prune.png', fullPage: true });
     const models = await page.evaluate(() => window.studio.models());
     const pruned = models.find((m) => m.parentId);
@@ -77,13 +87,13 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await page.getByTestId('opt-epochs').fill('1');
     await page.getByTestId('opt-batch').fill('16');
     await page.getByTestId('finetune-start').click();
-    await page.getByTestId('finetune-result').waitFor(LONG);
+    await waitFor('finetune-result');
     await noBanner();
   });
 
   it('compares versions in the report table', async () => {
     await page.getByTestId('nav-deploy').click();
-    await page.getByTestId('report-table').waitFor(LONG);
+    await waitFor('report-table');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="report-row"]').length >= 3, null, LONG);
     await page.screenshot({ path: '/tmp/ui-flow-deploy.png', fullPage: true });
     await noBanner();

@@ -48,3 +48,9 @@ export function fmtReduction(before: number, after: number): string {
   const sign = r < 0 ? '−' : '+';
   return `${sign}${Math.abs(r * 100).toFixed(1)} %`;
 }
+
+/** A layer output shape without the batch dimension (Keras reports it as null/-1 first). */
+export function withoutBatch(shape: readonly (number | null)[]): number[] {
+  const s = shape.length > 0 && (shape[0] == null || shape[0] < 0) ? shape.slice(1) : shape;
+  return s.map((v) => v ?? -1);
+}
