@@ -12,14 +12,15 @@ export const JOB_METHODS = {
 } as const satisfies Partial<Record<keyof StudioApi, number>>;
 type JobMethod = keyof typeof JOB_METHODS;
 
-/** Functions cannot be cloned to the worker: wrap them (also one level inside option objects) as Comlink proxies. */
+/**
+ * Functions cannot be cloned to the worker: a top-level callback becomes a Comlink proxy; Comlink does not proxy
+ * functions nested in option objects, so those are dropped (the page handles them, e.g. visibility for runBundle).
+ */
 export function proxyFunctions(arg: unknown): unknown {
   if (typeof arg === 'function') return Comlink.proxy(arg as () => unknown);
   if (arg && typeof arg === 'object' && Object.getPrototypeOf(arg) === Object.prototype) {
     const entries = Object.entries(arg as Record<string, unknown>);
-    if (entries.some(([, v]) => typeof v === 'function')) {
-      return Object.fromEntries(entries.map(([k, v]) => [k, typeof v === 'function' ? Comlink.proxy(v as () => unknown) : v]));
-    }
+    if (entries.some(([, v]) => typeof v === 'function')) return Object.fromEntries(entries.filter(([, v]) => typeof v !== 'function'));
   }
   return arg;
 }

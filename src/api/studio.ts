@@ -3,7 +3,7 @@
  * `onProgress` callback and an options bag `{signal}` is not needed: `studio.cancel()` stops running jobs.
  */
 import { JOB_METHODS, proxyFunctions, type StudioClient } from './client';
-import type { StudioApi } from './types';
+import type { OnProgress, StudioApi } from './types';
 
 export { STUDIO_VERSION } from './version';
 import { STUDIO_VERSION } from './version';
@@ -22,6 +22,21 @@ export function createStudioFacade(client: StudioClient): Studio {
       if (prop === 'cancel') return (jobId?: string) => client.cancel(jobId);
       if (prop === 'then') return undefined; // not a thenable
       if (typeof prop !== 'string') return undefined;
+      if (prop === 'runBundle') {
+        // The page knows whether the tab was hidden during the measurement; the worker cannot see it.
+        return async (...args: unknown[]) => {
+          let hidden = typeof document !== 'undefined' && document.hidden;
+          const onVis = () => { hidden ||= document.hidden; };
+          document.addEventListener('visibilitychange', onVis);
+          try {
+            const onProgress = typeof args[2] === 'function' ? (args[2] as OnProgress) : undefined;
+            const res = await client.job('runBundle', args.slice(0, 2), { onProgress });
+            return { ...res, hiddenDuringRun: res.hiddenDuringRun || hidden };
+          } finally {
+            document.removeEventListener('visibilitychange', onVis);
+          }
+        };
+      }
       if (prop in JOB_METHODS) {
         const at = JOB_METHODS[prop as keyof typeof JOB_METHODS];
         return (...args: unknown[]) => {
