@@ -39,7 +39,7 @@ describe('phone bundle round trip', () => {
     assert.ok(noOverflow, 'the phone layout does not scroll sideways');
     const out = await phone.page.evaluate(async (bytes) => {
       const s = window.studio;
-      const res = await s.runBundle(new Blob([new Uint8Array(bytes)]), { backends: ['wasm', 'webgl'], device: { label: 'test phone' }, hidden: () => document.hidden });
+      const res = await s.runBundle(new Blob([new Uint8Array(bytes)]), { backends: ['wasm'], device: { label: 'test phone' }, hidden: () => document.hidden });
       const enc = await s.encodeResults(res);
       return { res, enc };
     }, made.bytes);
