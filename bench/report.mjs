@@ -6,7 +6,7 @@
  * Usage: node bench/report.mjs [bench/results/<file>.json]
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { paretoSvg } from './lib/pareto-svg.mjs';
 
@@ -136,12 +136,13 @@ export function renderReport(data, file) {
       const l = r.latency?.[b];
       if (!l || l.error) return `${b}: ${esc(l?.error ?? '—')}`;
       const base = r.baseLatency?.[b];
-      return `${b}: ${ms(base?.medianMs)} → ${ms(l.medianMs)}${base?.medianMs ? ` (×${(base.medianMs / l.medianMs).toFixed(2)})` : ''}`;
+      const sp = (a, z) => (a && z ? ` (×${(a / z).toFixed(2)})` : '');
+      return `${b}: ${ms(base?.medianMs)} → ${ms(l.medianMs)}${sp(base?.medianMs, l.medianMs)}; min ${ms(base?.minMs)} → ${ms(l.minMs)}${sp(base?.minMs, l.minMs)}`;
     }).join('<br>');
     return [cr, `${ms(r.analysis.ms)} (${r.analysis.images} img)`, pct(r.pruned.top1Test0to999), ftp?.error ? `failed: ${esc(ftp.error)}` : pct(ftp?.top1Test0to999), ftd?.error ? `failed: ${esc(ftd.error)}` : pct(ftd?.top1Test0to999), K(r.pruned.params), M(r.pruned.macs), M(r.pruned.flops), `${(r.macsRatio * 100).toFixed(1)} %`, `×${(1 / r.macsRatio).toFixed(2)}`, lats];
   });
-  out.push(table(['criterion', 'analysis time', 'top-1 right after pruning', 'after fine-tune', 'after fine-tune + distillation', 'params', 'MACs', 'FLOPs (2×MACs)', 'MACs kept', 'MACs speed-up (ideal)', 'b1 latency median, original → pruned (measured speed-up)'], rows), '');
-  out.push('Top-1 on CIFAR-10 test 0–999 (lossless). "MACs speed-up (ideal)" is original MACs / pruned MACs; the measured speed-up divides the original\'s median b1 latency by the pruned model\'s, both measured back to back inside the same cell (the machine is shared, so latencies drift between cells).', '');
+  out.push(table(['criterion', 'analysis time', 'top-1 right after pruning', 'after fine-tune', 'after fine-tune + distillation', 'params', 'MACs', 'FLOPs (2×MACs)', 'MACs kept', 'MACs speed-up (ideal)', 'b1 latency, original → pruned (measured speed-up)'], rows), '');
+  out.push('Top-1 on CIFAR-10 test 0–999 (lossless). "MACs speed-up (ideal)" is original MACs / pruned MACs; the measured speed-up divides the original\'s median b1 latency by the pruned model\'s, both measured back to back inside the same cell (the machine is shared, so latencies drift between cells). The min of the timed runs is shown too: under contention from other jobs it is the steadier of the two.', '');
   out.push('![Pareto: top-1 vs MACs](benchmarks-pareto.svg)', '');
 
   // 8
@@ -205,7 +206,7 @@ export function writeReport({ root, file } = {}) {
   const mdPath = join(root, 'docs/benchmarks.md');
   const svgPath = join(root, 'docs/benchmarks-pareto.svg');
   writeFileSync(mdPath, `${md}\n`);
-  writeFileSync(svgPath, paretoSvg(paretoPoints(data), { title: `${data.config?.pruneArch ?? ''} on CIFAR-10 test 0–999: top-1 vs MACs (${data.mode} run, ${basename(path)})` }));
+  writeFileSync(svgPath, paretoSvg(paretoPoints(data), { title: `${data.config?.pruneArch ?? ''}, CIFAR-10 test 0–999: top-1 vs MACs (${data.mode} run ${String(data.startedAt ?? '').slice(0, 10)})` }));
   return [relative(root, mdPath), relative(root, svgPath)];
 }
 

@@ -20,7 +20,7 @@ export function paretoSvg(points, { title = 'top-1 vs MACs', width = 720, height
   const pad = { l: 60, r: 190, t: 40, b: 50 };
   const W = width - pad.l - pad.r, H = height - pad.t - pad.b;
   const xs = points.map((p) => p.macs / 1e6), ys = points.map((p) => p.top1 * 100);
-  const xlo = 0, xhi = Math.max(1, ...xs) * 1.08;
+  const xlo = 0, xhi = Math.max(1, ...xs) * 1.25;
   const ylo = points.length ? Math.max(0, Math.floor((Math.min(...ys) - 5) / 5) * 5) : 0;
   const yhi = points.length ? Math.min(100, Math.ceil((Math.max(...ys) + 2) / 5) * 5) : 100;
   const X = (v) => pad.l + ((v - xlo) / (xhi - xlo)) * W;
@@ -44,16 +44,21 @@ export function paretoSvg(points, { title = 'top-1 vs MACs', width = 720, height
     const d = front.map((p, i) => (i ? `H${X(p.macs / 1e6).toFixed(1)} V${Y(p.top1 * 100).toFixed(1)}` : `M${X(p.macs / 1e6).toFixed(1)},${Y(p.top1 * 100).toFixed(1)}`)).join(' ');
     o.push(`<path d="${d}" fill="none" stroke="#f59e0b" stroke-width="1.5" stroke-dasharray="5 3"/>`);
   }
-  const seen = new Map();
-  for (const p of points) {
+  // Labels: points at the same MACs share a column; their labels are spread to at least 11 px apart.
+  const labelY = new Map();
+  const columns = new Map();
+  points.forEach((p, i) => { const k = Math.round(X(p.macs / 1e6) / 6); columns.set(k, [...(columns.get(k) ?? []), i]); });
+  for (const idx of columns.values()) {
+    idx.sort((a, b) => Y(points[a].top1 * 100) - Y(points[b].top1 * 100));
+    let last = -Infinity;
+    for (const i of idx) { const y = Math.max(Y(points[i].top1 * 100) + 4, last + 11); labelY.set(i, y); last = y; }
+  }
+  points.forEach((p, i) => {
     const x = X(p.macs / 1e6), y = Y(p.top1 * 100);
-    const k = `${Math.round(x)},${Math.round(y)}`;
-    const dy = (seen.get(k) ?? 0) * 12;
-    seen.set(k, (seen.get(k) ?? 0) + 1);
     const col = COLORS[p.series] ?? '#6b7280';
     o.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4.5" fill="${col}" fill-opacity="0.85"><title>${escXml(`${p.series} ${p.label}: ${(p.top1 * 100).toFixed(1)} %, ${(p.macs / 1e6).toFixed(2)}M MACs`)}</title></circle>`);
-    o.push(`<text x="${(x + 7).toFixed(1)}" y="${(y + 4 + dy).toFixed(1)}" fill="${col}" font-size="10">${escXml(p.label)}</text>`);
-  }
+    o.push(`<text x="${(x + 7).toFixed(1)}" y="${labelY.get(i).toFixed(1)}" fill="${col}" font-size="10">${escXml(p.label)} ${(p.top1 * 100).toFixed(1)}</text>`);
+  });
   const series = [...new Set(points.map((p) => p.series))];
   series.forEach((s, i) => {
     const y = pad.t + 10 + i * 18;
