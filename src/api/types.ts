@@ -78,6 +78,11 @@ export interface TrainOptionsApi {
   labelSmoothing?: number;
   augment?: boolean;
   seed?: number;
+  /**
+   * Backend to train on: 'auto' (default) measures a few training steps per backend once per session and uses the
+   * fastest (WASM with the project's kernels beats software WebGPU/WebGL), 'current' keeps the active one.
+   */
+  backend?: BackendName | 'auto' | 'current';
   /** Validate on the test split (first `validateLimit` images) after each epoch. */
   validateLimit?: number;
   /** Fine-tuning: distil from this model id. */
@@ -103,6 +108,9 @@ export interface RunSummary {
   resultModelId?: string;
   error?: string;
   updatedAt: number;
+  /** The backend the run trained on, and why it was chosen. */
+  backend?: string;
+  backendReason?: string;
 }
 
 export interface EvaluateOptions { split?: 'train' | 'test' | 'val'; start?: number; end?: number; batchSize?: number }
@@ -138,6 +146,9 @@ export interface IterativeOptionsApi {
   batches?: number;
 }
 export interface IterativeResult { runId: string; versions: ModelInfo[]; final: ModelInfo }
+
+export interface SensitivityOptionsApi { ratios?: number[]; images?: number; batchSize?: number; groups?: string[] }
+export interface SensitivityResult { baseTop1: number; images: number; curves: Record<string, { ratio: number; top1: number }[]> }
 
 export interface PruneResult { model: ModelInfo; plan?: PlanResult; analysis?: AnalysisResult; top1AfterPrune?: number }
 
@@ -198,6 +209,10 @@ export interface StudioApi {
   analyze(modelId: string, datasetId: string | null, options: AnalyzeOptions, onProgress?: OnProgress, jobId?: string): Promise<AnalysisResult>;
   plan(modelId: string, analysis: AnalysisResult, options: PlanOptionsApi): Promise<PlanResult>;
   prune(modelId: string, datasetId: string | null, options: AnalyzeOptions & PlanOptionsApi & { evaluate?: boolean; name?: string }, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;
+  /** Prunes each group alone at a few ratios (by the analysis' scores) and measures top-1 on test images: one curve per group. */
+  sensitivity(modelId: string, datasetId: string, analysis: AnalysisResult, options?: SensitivityOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<SensitivityResult>;
+  /** Per-group ratios from sensitivity curves that meet a MACs reduction target (feed them to plan as target.ratios). */
+  sensitivityRatios(modelId: string, result: SensitivityResult, macs: number, maxRatio?: number): Promise<Record<string, number>>;
   featureMaps(modelId: string, datasetId: string, layer: string, options?: { image?: number; maxChannels?: number }): Promise<{ width: number; height: number; channels: number; maps: Float32Array[] }>;
 
   // fine-tuning, measures, report

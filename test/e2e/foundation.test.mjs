@@ -46,6 +46,19 @@ describe('foundation (built app in headless Chromium)', () => {
     await context.close();
   });
 
+  it('picks the fastest training backend by measuring, and says why', async () => {
+    const { page, context } = await openStudio(env.browser, env.url);
+    const r = await page.evaluate(() => window.studio.chooseTrainingBackend());
+    const speeds = Object.entries(r.imagesPerSecond);
+    assert.ok(speeds.length >= 2, JSON.stringify(r));
+    const best = speeds.sort((a, b) => b[1] - a[1])[0][0];
+    assert.equal(r.backend, best);
+    assert.match(r.reason, new RegExp(`^${best} trains fastest here: [0-9.]+ img/s`));
+    const active = (await page.evaluate(() => window.studio.backends())).find((b) => b.active).name;
+    assert.equal(active, best);
+    await context.close();
+  });
+
   it('reloads and works offline after the first visit, also on a plain static host', async () => {
     const { serve } = await import('./serve.mjs');
     const plain = await serve({ plain: true });

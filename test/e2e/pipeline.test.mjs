@@ -20,13 +20,13 @@ describe('pipeline through window.studio', () => {
       const ds = await s.createDemoDataset({ trainPerClass: 40, testPerClass: 10, seed: 3 });
       const base = await s.createModel('resnet20', { datasetId: ds.id, seed: 1 });
       const progress = [];
-      const trained = await s.train(base.id, ds.id, { epochs: 1, batchSize: 32, lr: 0.05, validateLimit: 50 }, (p) => progress.push(p));
+      const trained = await s.train(base.id, ds.id, { epochs: 1, batchSize: 32, lr: 0.05, validateLimit: 50, backend: 'current' }, (p) => progress.push(p));
       const ev = await s.evaluate(trained.model.id, ds.id, { split: 'test' });
       const groups = await s.dependencyGroups(trained.model.id);
       const analysis = await s.analyze(trained.model.id, ds.id, { criterion: 'hrank', batches: 1, batchSize: 32 });
       const plan = await s.plan(trained.model.id, analysis, { target: { macs: 0.5 }, scope: 'uniform' });
       const pruned = await s.pruneModel(trained.model.id, plan);
-      const ft = await s.fineTune(pruned.id, ds.id, { epochs: 1, batchSize: 32, lr: 0.01, teacherId: trained.model.id, temperature: 4, alpha: 0.5, validateLimit: 50 });
+      const ft = await s.fineTune(pruned.id, ds.id, { epochs: 1, batchSize: 32, lr: 0.01, teacherId: trained.model.id, temperature: 4, alpha: 0.5, validateLimit: 50, backend: 'current' });
       const bench = await s.benchmark(ft.model.id, { backends: ['wasm'], warmup: 2, runs: 5, minTimeMs: 100 });
       const report = await s.report([base.id, trained.model.id, pruned.id, ft.model.id]);
       const zip = await s.exportModel(ft.model.id);
@@ -66,7 +66,7 @@ describe('pipeline through window.studio', () => {
       await s.setBackend('wasm');
       const ds = await s.createDemoDataset({ trainPerClass: 20, testPerClass: 5, seed: 5 });
       const m = await s.createModel('resnet20', { datasetId: ds.id, seed: 2 });
-      void s.train(m.id, ds.id, { epochs: 3, batchSize: 50, lr: 0.05, validateLimit: 0 }).catch(() => undefined);
+      void s.train(m.id, ds.id, { epochs: 3, batchSize: 50, lr: 0.05, validateLimit: 0, backend: 'wasm' }).catch(() => undefined);
       // Wait until the first epoch's checkpoint is stored.
       for (;;) {
         const runs = await s.runs();

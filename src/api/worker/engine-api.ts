@@ -122,6 +122,12 @@ export class EngineApi implements T.StudioApi {
   prune(modelId: string, datasetId: string | null, options: Parameters<T.StudioApi['prune']>[2], onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j));
   }
+  sensitivity(modelId: string, datasetId: string, analysis: T.AnalysisResult, options: T.SensitivityOptionsApi = {}, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => pruning.sensitivity(this.ctx, modelId, datasetId, analysis, options, j));
+  }
+  sensitivityRatios(modelId: string, result: T.SensitivityResult, macs: number, maxRatio?: number) {
+    return this.call(() => pruning.sensitivityRatios(this.ctx, modelId, result, macs, maxRatio));
+  }
   featureMaps(modelId: string, datasetId: string, layer: string, options?: { image?: number; maxChannels?: number }) {
     return this.call(() => pruning.featureMaps(this.ctx, modelId, datasetId, layer, options));
   }

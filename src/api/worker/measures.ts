@@ -46,6 +46,23 @@ export async function benchmark(ctx: WorkerContext, modelId: string, o: Benchmar
   return result;
 }
 
+let sessionChoice: { backend: BackendName; reason: string } | null = null;
+
+/**
+ * Puts the backend a training run asked for in place: a named one, the current one, or ('auto') the fastest
+ * trainer measured once per session. Returns the backend used and why.
+ */
+export async function useTrainingBackend(mode: BackendName | 'auto' | 'current' = 'auto'): Promise<{ backend: BackendName; reason: string }> {
+  if (mode === 'current') return { backend: activeBackend(), reason: 'the active backend (as requested)' };
+  if (mode !== 'auto') {
+    await switchBackend(mode);
+    return { backend: mode, reason: 'chosen by the user' };
+  }
+  if (!sessionChoice) sessionChoice = await chooseTrainingBackend();
+  else await switchBackend(sessionChoice.backend);
+  return sessionChoice;
+}
+
 export async function chooseTrainingBackend(): Promise<{ backend: BackendName; reason: string; imagesPerSecond: SpeedTable }> {
   const candidates = backendStatuses().filter((b) => b.available && b.name !== 'cpu').map((b) => b.name);
   const speeds = await onEach(candidates, () => trainingImagesPerSecond());
@@ -53,6 +70,7 @@ export async function chooseTrainingBackend(): Promise<{ backend: BackendName; r
   for (const [b, v] of Object.entries(speeds)) if (typeof v === 'number') table[b as BackendName] = v;
   const pick = pickTrainingBackend(table);
   await switchBackend(pick.backend);
+  sessionChoice = pick;
   return { ...pick, imagesPerSecond: table };
 }
 

@@ -11,9 +11,10 @@ import { getStudioMeta } from '../../engine/models/metadata';
 import type { EvalRecord } from '../../engine/models/types';
 import { validateForDataset } from '../../engine/models/validate';
 import { makePlan } from '../../engine/plan/planner';
+import { ratiosForTarget, sensitivity as runSensitivity } from '../../engine/plan/sensitivity';
 import { pruneModel as surgery, type PruneOptions } from '../../engine/prune';
 import type { JobOptions } from '../../engine/progress';
-import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, PlanResult, PruneResult } from '../types';
+import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, PlanResult, PruneResult, SensitivityOptionsApi, SensitivityResult } from '../types';
 import type { ModelInfo } from '../types';
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
@@ -152,4 +153,18 @@ export async function featureMaps(
     maps.push(m);
   }
   return { width: w, height: h, channels: c, maps };
+}
+
+export async function sensitivity(
+  ctx: WorkerContext, modelId: string, datasetId: string, analysis: AnalysisResult, o: SensitivityOptionsApi, job: JobOptions,
+): Promise<SensitivityResult> {
+  const { model, graph } = await graphOf(ctx, modelId);
+  const ds = await loadDataset(ctx, datasetId);
+  validateForDataset(model, { imageSize: ds.info.imageSize, classes: ds.info.classes });
+  return runSensitivity(model, graph, analysis as Analysis, requireSplit(ds, 'test'), ds.info.imageSize, { ...o, input: getStudioMeta(model).input, ...job });
+}
+
+export async function sensitivityRatios(ctx: WorkerContext, modelId: string, result: SensitivityResult, macs: number, maxRatio?: number): Promise<Record<string, number>> {
+  const { model, graph } = await graphOf(ctx, modelId);
+  return ratiosForTarget(model, graph, result, macs, maxRatio);
 }

@@ -18,6 +18,7 @@ import { decodeCheckpoint, encodeCheckpoint, type CheckpointHeader } from './che
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord, saveModel } from './models';
+import { useTrainingBackend } from './measures';
 
 interface RunRecord extends RunSummary { options: TrainOptionsApi; checkpoint?: CheckpointHeader; name: string; step: string }
 
@@ -72,6 +73,11 @@ async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoi
       if (tUnits !== meta.classes.length) throw new StudioError('classes-mismatch', `The teacher predicts ${tUnits} classes but the student ${meta.classes.length}: distillation needs the same label space.`);
       opts.distill = { teacher, temperature: run.options.temperature ?? 4, alpha: run.options.alpha ?? 0.5 };
     }
+    job.onProgress?.({ phase: 'backend', fraction: 0, message: 'choosing the training backend' });
+    const used = await useTrainingBackend(run.options.backend);
+    run.backend = used.backend;
+    run.backendReason = used.reason;
+    job.onProgress?.({ phase: 'backend', fraction: 0, message: `training on ${used.backend}: ${used.reason}` });
     run.status = 'running';
     await save(run);
     const result = await runTrain(model, ds.splits.train, ds.info.imageSize, meta.input, opts, {
