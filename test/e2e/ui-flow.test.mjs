@@ -14,13 +14,17 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     env = await startStudio();
     ({ page, context, errors } = await openStudio(env.browser, env.url, { viewport: { width: 1100, height: 900 } }));
     await page.evaluate(async () => {
-      await window.studio.setBackend('wasm');
       const d = await window.studio.createDemoDataset({ trainPerClass: 8, testPerClass: 4, seed: 3 });
       localStorage.setItem('pruning-studio.selectedDataset', d.id);
     });
     await page.goto(`${env.url}#/model`);
     await page.reload();
     await page.waitForFunction(() => typeof window.studio === 'object');
+    // A reload starts a fresh engine worker: pick WASM (fast on this CPU-only machine) through the backend panel.
+    await page.getByTestId('active-backend').click();
+    await page.getByTestId('use-wasm').click();
+    await page.waitForFunction(() => /wasm/.test(document.querySelector('[data-testid="active-backend"]')?.textContent ?? ''), null, { timeout: 60_000 });
+    await page.getByTestId('active-backend').click();
   });
   after(async () => { await context?.close(); await env?.close(); });
 
@@ -76,8 +80,10 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await waitFor('prune-result');
     await page.screenshot({ path: '/tmp/ui-flow-prune.png', fullPage: true });
     const models = await page.evaluate(() => window.studio.models());
-    const pruned = models.find((m) => m.parentId);
-    assert.ok(pruned, 'a pruned model exists');
+    const pruned = models.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
+    assert.ok(pruned.parentId, 'the newest model is derived from another');
+    assert.ok(pruned.macs < models.find((m) => m.id === pruned.parentId).macs, 'fewer MACs than its parent');
+    assert.ok((await page.getByTestId('prune-result').textContent()).includes(pruned.name), 'the result names the new model');
     assert.equal(await page.evaluate(() => localStorage.getItem('pruning-studio.selectedModel')), pruned.id);
     await noBanner();
   });
