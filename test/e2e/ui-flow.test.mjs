@@ -105,4 +105,16 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await noBanner();
     assert.deepEqual(errors, []);
   });
+
+  it('with data in every step, a 360 px wide viewport has no horizontal overflow', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    for (const id of ['data', 'model', 'analyse', 'prune', 'finetune', 'deploy']) {
+      await page.getByTestId(`nav-${id}`).click();
+      await page.getByTestId(`step-${id}`).waitFor();
+      await page.waitForTimeout(300);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      await page.screenshot({ path: `/tmp/ui-phone-full-${id}.png`, fullPage: true });
+      assert.ok(width <= 360, `step ${id}: scrollWidth ${width} > 360`);
+    }
+  });
 });
