@@ -7,28 +7,12 @@ import { StudioError } from '../../engine/errors';
 import type { JobOptions, Progress } from '../../engine/progress';
 import { newId } from '../../engine/storage/artifacts';
 import type { JobControl } from '../jobs';
-import type { Criterion, ModelInfo, RunSummary } from '../types';
+import type { IterativeOptionsApi as IterativeOptions, IterativeResult, RunSummary } from '../types';
 import type { WorkerContext } from './context';
 import { modelRecord } from './models';
 import { prune } from './pruning';
 import { resumeRun, runningRunIds, startRun } from './training';
 
-export interface IterativeOptions {
-  criterion: Criterion;
-  /** Fraction removed from the ORIGINAL, e.g. {macs: 0.5}. */
-  target: { macs?: number; params?: number };
-  steps: number;
-  epochsPerStep: number;
-  distill?: boolean;
-  temperature?: number;
-  alpha?: number;
-  lr?: number;
-  batchSize?: number;
-  scope?: 'uniform' | 'global';
-  batches?: number;
-}
-
-export interface IterativeResult { runId: string; versions: ModelInfo[]; final: ModelInfo }
 
 interface IterativeRecord extends RunSummary { iterative: IterativeOptions; versions: string[]; currentId: string; innerRunId?: string; innerDone?: boolean }
 

@@ -3,7 +3,7 @@
  * (bundle.ts, run.ts, results.ts), the worker feature (src/api/worker/deploy.ts) and, through the integrator,
  * the public API types.
  */
-import type { DeviceDescription } from '../metrics/latency';
+import type { DeviceDescription, LatencyResult } from '../metrics/latency';
 import type { LatencyRecord } from '../models/types';
 
 export const BUNDLE_FORMAT = 'pruning-studio-bundle';
@@ -91,15 +91,8 @@ export interface DecodedBundle {
   desktopPredictions: Record<string, Int16Array>;
 }
 
-export interface LatencySummary {
-  medianMs: number;
-  p90Ms: number;
-  minMs: number;
-  meanMs: number;
-  runs: number;
-  /** Images per second at the throughput batch. */
-  throughput: number;
-}
+/** The latency statistics of a run, without the backend/batch bookkeeping of measureLatency's result. */
+export type LatencySummary = Omit<LatencyResult, 'backend' | 'batch'>;
 
 /** One model on one backend. */
 export interface ModelRunResult {
