@@ -8,13 +8,15 @@ import { conv2dBackpropInputConfig } from '../../../src/engine/kernels/wasm/conv
 beforeAll(initWasmForNode);
 
 describe('registerWasmTrainingKernels', () => {
-  it('registers the missing backprop kernels and replaces Conv2DBackpropInput and Tile, idempotently', () => {
+  it('registers the missing backprop kernels, replaces Conv2DBackpropInput and Tile, wraps Identity and Cast, idempotently', () => {
     const expected = [
       'Conv2DBackpropFilter',
       'DepthwiseConv2dNativeBackpropFilter',
       'DepthwiseConv2dNativeBackpropInput',
       'Conv2DBackpropInput',
       'Tile',
+      'Identity',
+      'Cast',
     ];
     expect(registerWasmTrainingKernels()).toEqual(expected);
     expect(registerWasmTrainingKernels()).toEqual(expected);

@@ -2,7 +2,8 @@
  * Registers the project's training kernels for the 'wasm' backend of
  * @tensorflow/tfjs-backend-wasm 4.22: the three backprop kernels it lacks, and
  * faster Conv2DBackpropInput and Tile kernels replacing the backend's plain C++
- * loops (they dominated a ResNet training step, see docs/wasm-kernels.md).
+ * loops (they dominated a ResNet training step, see docs/wasm-kernels.md), and
+ * zero-copy wrappers around its Identity and same-dtype Cast.
  * Safe to call any number of times, before or after the wasm backend is set.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +13,7 @@ import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise_conv2d_backprop_filter';
 import { depthwiseConv2dBackpropInputConfig } from './depthwise_conv2d_backprop_input';
 import { tileConfig } from './tile';
+import { SHARING_KERNELS, isSharingKernel, sharingKernel } from './identity';
 
 /** Kernels that wasm 4.22 does not have: registered only when absent. */
 const MISSING: readonly KernelConfig[] = [
@@ -34,6 +36,16 @@ function install(config: KernelConfig, replace: boolean): boolean {
   return true;
 }
 
+/** Wraps wasm's own Identity/Cast so that they share data instead of copying it. */
+function wrapSharing(name: string): boolean {
+  const existing = tf.getKernel(name, 'wasm');
+  if (existing == null) return false; // wasm backend not loaded: nothing to wrap
+  if (isSharingKernel(existing.kernelFunc)) return true;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...existing, kernelFunc: sharingKernel(name, existing.kernelFunc) });
+  return true;
+}
+
 /**
  * Registers the wasm training kernels; returns the names of the kernels of ours
  * that are now registered for 'wasm'. Idempotent.
@@ -42,5 +54,6 @@ export function registerWasmTrainingKernels(): string[] {
   const names: string[] = [];
   for (const config of MISSING) if (install(config, false)) names.push(config.kernelName);
   for (const config of REPLACEMENTS) if (install(config, true)) names.push(config.kernelName);
+  for (const name of SHARING_KERNELS) if (wrapSharing(name)) names.push(name);
   return names;
 }
