@@ -8,6 +8,17 @@ import type { OnProgress, StudioApi } from './types';
 export { STUDIO_VERSION } from './version';
 import { STUDIO_VERSION } from './version';
 
+export const BACKEND_KEY = 'pruning-studio.backend';
+
+/** Re-applies the backend the user chose last time, if it is still available here. */
+export async function restoreBackend(studio: StudioApi): Promise<void> {
+  let saved: string | null = null;
+  try { saved = localStorage.getItem(BACKEND_KEY); } catch { return; }
+  if (!saved) return;
+  const list = await studio.backends();
+  if (list.some((b) => b.name === saved && b.available && !b.active)) await studio.setBackend(saved as Parameters<StudioApi['setBackend']>[0]);
+}
+
 type Studio = StudioApi & {
   readonly version: string;
   cancel(jobId?: string): Promise<void>;
@@ -22,6 +33,14 @@ export function createStudioFacade(client: StudioClient): Studio {
       if (prop === 'cancel') return (jobId?: string) => client.cancel(jobId);
       if (prop === 'then') return undefined; // not a thenable
       if (typeof prop !== 'string') return undefined;
+      if (prop === 'setBackend') {
+        // The choice survives a reload (a new worker starts on the default backend otherwise).
+        return async (name: string) => {
+          const res = await client.remote.setBackend(name as Parameters<StudioApi['setBackend']>[0]);
+          try { localStorage.setItem(BACKEND_KEY, name); } catch { /* storage unavailable: fine */ }
+          return res;
+        };
+      }
       if (prop === 'runBundle') {
         // The page knows whether the tab was hidden during the measurement; the worker cannot see it.
         return async (...args: unknown[]) => {
