@@ -23,3 +23,27 @@ export function toCsv(rows: readonly ReportRow[]): string {
 export function toMarkdown(rows: readonly ReportRow[]): string {
   return reportToMarkdown([...rows]);
 }
+
+/** One imported device × backend latency column of the report table. */
+export interface DeviceColumn { device: string; backend: string }
+
+const BACKEND_ORDER = ['wasm', 'webgl', 'webgpu'];
+
+/** Device columns present in any row (devices sorted by name; backends wasm, webgl, webgpu, then others). */
+export function deviceColumns(rows: readonly ReportRow[]): DeviceColumn[] {
+  const seen = new Map<string, Set<string>>();
+  for (const r of rows) for (const [device, per] of Object.entries(r.devices ?? {})) {
+    const set = seen.get(device) ?? new Set<string>();
+    for (const [b, v] of Object.entries(per ?? {})) if (v && typeof v.medianMs === 'number') set.add(b);
+    seen.set(device, set);
+  }
+  const rank = (b: string) => { const i = BACKEND_ORDER.indexOf(b); return i < 0 ? BACKEND_ORDER.length : i; };
+  return [...seen.keys()].sort().flatMap((device) =>
+    [...seen.get(device)!].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((backend) => ({ device, backend })));
+}
+
+/** The median of a device column for a row, or undefined. */
+export function deviceMedianOf(r: ReportRow, c: DeviceColumn): number | undefined {
+  const v = r.devices?.[c.device]?.[c.backend]?.medianMs;
+  return typeof v === 'number' ? v : undefined;
+}
