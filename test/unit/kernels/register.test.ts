@@ -17,6 +17,7 @@ describe('registerWasmTrainingKernels', () => {
       'Tile',
       'Identity',
       'Cast',
+      'StudioBatchNormGradSums',
     ];
     expect(registerWasmTrainingKernels()).toEqual(expected);
     expect(registerWasmTrainingKernels()).toEqual(expected);

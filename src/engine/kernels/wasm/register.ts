@@ -3,7 +3,9 @@
  * @tensorflow/tfjs-backend-wasm 4.22: the three backprop kernels it lacks, and
  * faster Conv2DBackpropInput and Tile kernels replacing the backend's plain C++
  * loops (they dominated a ResNet training step, see docs/wasm-kernels.md), and
- * zero-copy wrappers around its Identity and same-dtype Cast.
+ * zero-copy wrappers around its Identity and same-dtype Cast; plus a lean
+ * FusedBatchNorm gradient (global, but it falls back to tfjs' own gradient on
+ * backends without the StudioBatchNormGradSums kernel, see batchnorm_grad.ts).
  * Safe to call any number of times, before or after the wasm backend is set.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +15,7 @@ import { conv2dBackpropInputConfig } from './conv2d_backprop_input';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise_conv2d_backprop_filter';
 import { depthwiseConv2dBackpropInputConfig } from './depthwise_conv2d_backprop_input';
 import { tileConfig } from './tile';
+import { batchNormGradSumsConfig, installLeanBatchNormGrad } from './batchnorm_grad';
 import { SHARING_KERNELS, isSharingKernel, sharingKernel } from './identity';
 
 /** Kernels that wasm 4.22 does not have: registered only when absent. */
@@ -55,5 +58,6 @@ export function registerWasmTrainingKernels(): string[] {
   for (const config of MISSING) if (install(config, false)) names.push(config.kernelName);
   for (const config of REPLACEMENTS) if (install(config, true)) names.push(config.kernelName);
   for (const name of SHARING_KERNELS) if (wrapSharing(name)) names.push(name);
+  if (install(batchNormGradSumsConfig, false) && installLeanBatchNormGrad()) names.push(batchNormGradSumsConfig.kernelName);
   return names;
 }
