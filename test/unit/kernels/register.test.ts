@@ -17,6 +17,7 @@ describe('registerWasmTrainingKernels', () => {
       'Tile',
       'Identity',
       'Cast',
+      'Slice',
       'StudioBatchNormGradSums',
     ];
     expect(registerWasmTrainingKernels()).toEqual(expected);

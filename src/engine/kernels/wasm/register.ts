@@ -3,7 +3,7 @@
  * @tensorflow/tfjs-backend-wasm 4.22: the three backprop kernels it lacks, and
  * faster Conv2DBackpropInput and Tile kernels replacing the backend's plain C++
  * loops (they dominated a ResNet training step, see docs/wasm-kernels.md), and
- * zero-copy wrappers around its Identity and same-dtype Cast; plus a lean
+ * zero-copy wrappers around its Identity and same-dtype Cast, a faster Slice; plus a lean
  * FusedBatchNorm gradient (global, but it falls back to tfjs' own gradient on
  * backends without the StudioBatchNormGradSums kernel, see batchnorm_grad.ts).
  * Safe to call any number of times, before or after the wasm backend is set.
@@ -16,6 +16,7 @@ import { depthwiseConv2dBackpropFilterConfig } from './depthwise_conv2d_backprop
 import { depthwiseConv2dBackpropInputConfig } from './depthwise_conv2d_backprop_input';
 import { tileConfig } from './tile';
 import { batchNormGradSumsConfig, installLeanBatchNormGrad } from './batchnorm_grad';
+import { SLICE, fastSlice, isFastSlice } from './slice';
 import { SHARING_KERNELS, isSharingKernel, sharingKernel } from './identity';
 
 /** Kernels that wasm 4.22 does not have: registered only when absent. */
@@ -49,6 +50,16 @@ function wrapSharing(name: string): boolean {
   return true;
 }
 
+/** Wraps wasm's own Slice with ours (strings still go to the original). */
+function wrapSlice(): boolean {
+  const existing = tf.getKernel(SLICE, 'wasm');
+  if (existing == null) return false;
+  if (isFastSlice(existing.kernelFunc)) return true;
+  tf.unregisterKernel(SLICE, 'wasm');
+  tf.registerKernel({ ...existing, kernelFunc: fastSlice(existing.kernelFunc) });
+  return true;
+}
+
 /**
  * Registers the wasm training kernels; returns the names of the kernels of ours
  * that are now registered for 'wasm'. Idempotent.
@@ -58,6 +69,7 @@ export function registerWasmTrainingKernels(): string[] {
   for (const config of MISSING) if (install(config, false)) names.push(config.kernelName);
   for (const config of REPLACEMENTS) if (install(config, true)) names.push(config.kernelName);
   for (const name of SHARING_KERNELS) if (wrapSharing(name)) names.push(name);
+  if (wrapSlice()) names.push(SLICE);
   if (install(batchNormGradSumsConfig, false) && installLeanBatchNormGrad()) names.push(batchNormGradSumsConfig.kernelName);
   return names;
 }
