@@ -4,8 +4,9 @@
  * faster Conv2DBackpropInput and Tile kernels replacing the backend's plain C++
  * loops (they dominated a ResNet training step, see docs/wasm-kernels.md), and
  * zero-copy wrappers around its Identity and same-dtype Cast, a faster Slice; plus a lean
- * FusedBatchNorm gradient (global, but it falls back to tfjs' own gradient on
- * backends without the StudioBatchNormGradSums kernel, see batchnorm_grad.ts).
+ * FusedBatchNorm gradient and Mean/Sum gradients without a full-size `ones`
+ * (global, but they fall back to tfjs' own gradients on other backends, see
+ * batchnorm_grad.ts and reduce_grad.ts).
  * Safe to call any number of times, before or after the wasm backend is set.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +17,7 @@ import { depthwiseConv2dBackpropFilterConfig } from './depthwise_conv2d_backprop
 import { depthwiseConv2dBackpropInputConfig } from './depthwise_conv2d_backprop_input';
 import { tileConfig } from './tile';
 import { batchNormGradSumsConfig, installLeanBatchNormGrad } from './batchnorm_grad';
+import { installLeanReduceGrads } from './reduce_grad';
 import { SLICE, fastSlice, isFastSlice } from './slice';
 import { SHARING_KERNELS, isSharingKernel, sharingKernel } from './identity';
 
@@ -71,5 +73,6 @@ export function registerWasmTrainingKernels(): string[] {
   for (const name of SHARING_KERNELS) if (wrapSharing(name)) names.push(name);
   if (wrapSlice()) names.push(SLICE);
   if (install(batchNormGradSumsConfig, false) && installLeanBatchNormGrad()) names.push(batchNormGradSumsConfig.kernelName);
+  installLeanReduceGrads();
   return names;
 }
