@@ -144,6 +144,8 @@ export interface IterativeOptionsApi {
   batchSize?: number;
   scope?: 'uniform' | 'global';
   batches?: number;
+  /** Backend for the fine-tunes (see TrainOptionsApi.backend; default 'auto'). */
+  backend?: BackendName | 'auto' | 'current';
 }
 export interface IterativeResult { runId: string; versions: ModelInfo[]; final: ModelInfo }
 

@@ -69,7 +69,7 @@ async function continueIterative(ctx: WorkerContext, rec: IterativeRecord, job: 
       const prunedId = rec.versions[2 * k]!;
       const ftOpts = {
         epochs: o.epochsPerStep, lr: o.lr ?? 0.01, batchSize: o.batchSize, schedule: 'cosine' as const,
-        teacherId: o.distill ? rec.modelId : undefined, temperature: o.temperature, alpha: o.alpha,
+        teacherId: o.distill ? rec.modelId : undefined, temperature: o.temperature, alpha: o.alpha, backend: o.backend,
         name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps} · fine-tuned`,
       };
       if (!rec.innerRunId) {

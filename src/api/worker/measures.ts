@@ -68,7 +68,7 @@ export async function chooseTrainingBackend(): Promise<{ backend: BackendName; r
   const speeds = await onEach(candidates, () => trainingImagesPerSecond());
   const table: SpeedTable = {};
   for (const [b, v] of Object.entries(speeds)) if (typeof v === 'number') table[b as BackendName] = v;
-  const pick = pickTrainingBackend(table);
+  const pick = pickTrainingBackend(table, activeBackend());
   await switchBackend(pick.backend);
   sessionChoice = pick;
   return { ...pick, imagesPerSecond: table };

@@ -25,7 +25,8 @@ const graphs = new Map<string, DependencyGraph>();
 async function graphOf(ctx: WorkerContext, modelId: string): Promise<{ model: tf.LayersModel; graph: DependencyGraph }> {
   const model = await loadModel(ctx, modelId);
   let graph = graphs.get(modelId);
-  if (!graph) {
+  // The model cache may have reloaded the model as a new instance: a graph belongs to one instance.
+  if (!graph || graph.model !== model) {
     graph = buildDependencyGraph(model);
     graphs.set(modelId, graph);
   }

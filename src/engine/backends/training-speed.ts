@@ -47,10 +47,10 @@ export async function trainingImagesPerSecond(batch = 8, steps = 2): Promise<num
 
 export type SpeedTable = Partial<Record<BackendName, number>>;
 
-/** Picks the fastest backend from a speed table and explains the choice. */
-export function pickTrainingBackend(speeds: SpeedTable): { backend: BackendName; reason: string } {
+/** Picks the fastest backend from a speed table and explains the choice; without any measurement, keeps `current`. */
+export function pickTrainingBackend(speeds: SpeedTable, current: BackendName): { backend: BackendName; reason: string } {
   const entries = Object.entries(speeds).filter(([, v]) => typeof v === 'number' && v > 0) as [BackendName, number][];
-  if (entries.length === 0) return { backend: 'cpu', reason: 'no backend could train in the probe; falling back to cpu' };
+  if (entries.length === 0) return { backend: current, reason: `no other backend could be measured; staying on ${current}` };
   entries.sort((a, b) => b[1] - a[1]);
   const [best, speed] = entries[0]!;
   const rest = entries.slice(1).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ');

@@ -1,0 +1,115 @@
+/**
+ * Worker-level fine-tuning and iterative pruning on the demo dataset (wasm backend with the project's training
+ * kernels): fine-tuning recovers accuracy lost to pruning, distillation runs, an iterative schedule meets its MACs
+ * target and keeps every version, and resuming an interrupted fine-tune continues the same run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext, type WorkerContext } from '../../../src/api/worker/context';
+import { saveDataset } from '../../../src/api/worker/datasets';
+import { pruneIteratively } from '../../../src/api/worker/iterative';
+import { modelRecord, saveModel } from '../../../src/api/worker/models';
+import { prune, quickEval } from '../../../src/api/worker/pruning';
+import { resumeRun, startRun } from '../../../src/api/worker/training';
+import { JobRegistry, type JobControl } from '../../../src/api/jobs';
+import { makeDemoDataset } from '../../../src/engine/data/demo';
+import { registerWasmTrainingKernels } from '../../../src/engine/kernels/wasm/register';
+import { setStudioMeta } from '../../../src/engine/models/metadata';
+import { RAW_INPUT } from '../../../src/engine/models/types';
+import { memoryKeyValue } from '../../../src/engine/storage/kv';
+import { initWasmForNode } from '../../helpers/wasm';
+
+let ctx: WorkerContext;
+let datasetId: string;
+let trainedId: string;
+const jobs = new JobRegistry();
+const asJob = <T>(fn: (j: { job: JobControl }) => Promise<T>) => jobs.run(undefined, (job) => fn({ job }));
+let previous: string;
+
+function smallCnn(classes: string[]): tf.LayersModel {
+  const init = tf.initializers.heNormal({ seed: 7 });
+  const inp = tf.input({ shape: [32, 32, 3], name: 'input' });
+  let x = tf.layers.rescaling({ scale: 1 / 255, name: 'scale' }).apply(inp) as tf.SymbolicTensor;
+  [16, 32, 64].forEach((f, i) => {
+    x = tf.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init, name: `conv${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: `bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.reLU({ name: `relu${i + 1}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.maxPooling2d({ poolSize: 2, name: `pool${i + 1}` }).apply(x) as tf.SymbolicTensor;
+  });
+  x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: classes.length, kernelInitializer: init, name: 'logits' }).apply(x) as tf.SymbolicTensor;
+  const m = tf.model({ inputs: inp, outputs: out });
+  setStudioMeta(m, { arch: 'small-cnn', classes, input: { ...RAW_INPUT }, lineage: ['test cnn'] });
+  return m;
+}
+
+beforeAll(async () => {
+  previous = tf.getBackend();
+  await initWasmForNode();
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+  ctx = createContext(memoryKeyValue());
+  const ds = makeDemoDataset({ trainPerClass: 150, testPerClass: 30, seed: 4 });
+  datasetId = (await saveDataset(ctx, ds)).id;
+  const base = await saveModel(ctx, smallCnn(ds.info.classes), { name: 'cnn' });
+  const trained = await asJob((j) => startRun(ctx, 'train', base.id, datasetId, { epochs: 6, lr: 0.05, batchSize: 50, validateLimit: 0, backend: 'current', augment: false }, j));
+  trainedId = trained.model.id;
+}, 600_000);
+
+afterAll(async () => {
+  await tf.setBackend(previous);
+});
+
+describe('fine-tuning after pruning', () => {
+  it('recovers accuracy lost to pruning, with and without distillation', async () => {
+    const before = await quickEval(ctx, trainedId, datasetId, 300, {});
+    expect(before.top1).toBeGreaterThan(0.2); // the demo set is learnable (chance: 0.1)
+    const p = await prune(ctx, trainedId, datasetId, { criterion: 'l1', target: { macs: 0.6 }, evaluate: true, evalLimit: 300 }, {});
+    expect(p.top1AfterPrune).toBeLessThan(before.top1);
+    const ft = await asJob((j) => startRun(ctx, 'finetune', p.model.id, datasetId, { epochs: 2, lr: 0.02, batchSize: 64, validateLimit: 0, backend: 'current', augment: false }, j));
+    const after = await quickEval(ctx, ft.model.id, datasetId, 300, {});
+    expect(after.top1).toBeGreaterThan(p.top1AfterPrune!);
+    expect(ft.model.macs).toBe(p.model.macs);
+    const kd = await asJob((j) => startRun(ctx, 'finetune', p.model.id, datasetId, { epochs: 1, lr: 0.02, batchSize: 64, validateLimit: 0, backend: 'current', teacherId: trainedId, temperature: 4, alpha: 0.5 }, j));
+    expect(kd.history).toHaveLength(1);
+    expect(Number.isFinite(kd.history[0]!.loss)).toBe(true);
+    // the original is untouched
+    expect((await modelRecord(ctx, trainedId)).macs).toBeGreaterThan(p.model.macs);
+  }, 600_000);
+
+  it('an iterative schedule meets its MACs target and keeps every version', async () => {
+    const base = await modelRecord(ctx, trainedId);
+    const r = await asJob((j) => pruneIteratively(ctx, trainedId, datasetId, { criterion: 'l1', target: { macs: 0.5 }, steps: 2, epochsPerStep: 1, batchSize: 64, backend: 'current' }, j));
+    expect(r.versions).toHaveLength(4); // pruned, fine-tuned, pruned, fine-tuned
+    // A 3-conv network has coarse steps (one conv2 channel ≈ 1 % of its MACs), so the tolerance is 2 points here.
+    const ratio = r.final.macs / base.macs;
+    expect(Math.abs(ratio - 0.5)).toBeLessThanOrEqual(0.02);
+    expect(r.versions[0]!.macs).toBeGreaterThan(r.versions[2]!.macs);
+    const runs = await ctx.store.list<{ kind: string; status: string }>('run');
+    expect(runs.find((x) => x.id === r.runId)!.meta.status).toBe('done');
+  }, 600_000);
+
+  it('resuming a cancelled fine-tune continues the same run from its checkpoint', async () => {
+    const p = await prune(ctx, trainedId, datasetId, { criterion: 'random', target: { macs: 0.3 } }, {});
+    let runId = '';
+    const err = await jobs.run('ft', async (job) => {
+      const cancelAfterFirstEpoch = setInterval(async () => {
+        const runs = await ctx.store.list<{ epochsDone: number; runId: string; modelId: string }>('run');
+        const run = runs.find((x) => x.meta.modelId === p.model.id);
+        if (run && run.meta.epochsDone >= 1) {
+          runId = run.meta.runId;
+          jobs.cancel('ft');
+          clearInterval(cancelAfterFirstEpoch);
+        }
+      }, 50);
+      return startRun(ctx, 'finetune', p.model.id, datasetId, { epochs: 3, lr: 0.01, batchSize: 100, validateLimit: 0, backend: 'current' }, { job }).then(
+        () => null,
+        (e: { code?: string }) => e.code,
+      ).finally(() => clearInterval(cancelAfterFirstEpoch));
+    });
+    expect(err).toBe('cancelled');
+    const resumed = await asJob((j) => resumeRun(ctx, runId, j));
+    expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    expect(resumed.runId).toBe(runId);
+  }, 600_000);
+});
