@@ -77,7 +77,25 @@ export function renderReport(data, file) {
 
   // 3
   out.push('## 3. Input pipeline throughput', '');
-  out.push(ok('pipeline')?.note ? `Not measured separately: ${ok('pipeline').note}` : cellError(c.pipeline), '');
+  const pl = ok('pipeline');
+  if (pl?.augmented) {
+    out.push('`studio.pipelineThroughput` on the CIFAR-10 training split, batch ' + pl.batchSize + ' (shuffle, uint8 → float32, tensor creation; no model):', '',
+      '| augmentation | images/s | images | time |', '| --- | --- | --- | --- |',
+      `| random crop + flip | ${n1(pl.augmented.imagesPerSecond)} | ${pl.augmented.images} | ${ms(pl.augmented.ms)} |`,
+      `| none | ${n1(pl.plain.imagesPerSecond)} | ${pl.plain.images} | ${ms(pl.plain.ms)} |`, '');
+  } else out.push(pl?.note ? `Not measured separately: ${pl.note}` : cellError(c.pipeline), '');
+  const surg = Object.keys(c).filter((k) => k.startsWith('surgery:'));
+  if (surg.length) {
+    out.push('### Surgery time (zoo models, −50 % MACs, uniform, random scores)', '',
+      '| model | params before → after | MACs before → after | surgery | whole pruneModel call (incl. storing) | wasm b1 median before → after | min before → after |',
+      '| --- | --- | --- | --- | --- | --- | --- |');
+    for (const k of surg) {
+      const r = ok(k);
+      if (!r) { out.push(`| ${k.slice(8)} | ${cellError(c[k])} | | | | | |`); continue; }
+      out.push(`| ${r.arch} | ${(r.original.params / 1e6).toFixed(2)}M → ${(r.pruned.params / 1e6).toFixed(2)}M | ${(r.original.macs / 1e6).toFixed(1)}M → ${(r.pruned.macs / 1e6).toFixed(1)}M | ${ms(r.surgeryMs)} | ${ms(r.pruneCallMs)} | ${ms(r.latency.before.medianMs)} → ${ms(r.latency.after.medianMs)} | ${ms(r.latency.before.minMs)} → ${ms(r.latency.after.minMs)} |`);
+    }
+    out.push('');
+  }
 
   // 4
   out.push('## 4. WASM threads', '');

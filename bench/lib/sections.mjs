@@ -62,9 +62,37 @@ export function buildCells(session, cfg) {
 
   // 3. pipeline throughput
   add({
-    id: 'pipeline', section: 3, title: 'input pipeline throughput', estimateMs: 0,
-    run: async () => ({ skipped: true, note: 'window.studio has no pipeline-throughput call; the training images/s in section 5 (history imagesPerSecond of a studio.train epoch) includes the pipeline (batching, augmentation) and the training step.' }),
+    id: 'pipeline', section: 3, title: 'input pipeline throughput (studio.pipelineThroughput on CIFAR-10 train)', estimateMs: 30_000,
+    run: async (log) => {
+      const { summary } = await session.cifar(log);
+      const measure = (augment) => session.call((s, a) => s.pipelineThroughput(a.id, { batchSize: 128, augment: a.augment, batches: a.batches }), { id: summary.id, augment, batches: cfg.quick ? 20 : 100 });
+      return { batchSize: 128, augmented: await measure(true), plain: await measure(false) };
+    },
   });
+
+  // 3b. surgery time and latency before/after at −50 % MACs (random scores: only the structure matters here)
+  for (const arch of cfg.quick ? ['vgg16', 'resnet110'] : ['vgg16', 'resnet110', 'densenet40', 'mobilenetv2']) {
+    add({
+      id: `surgery:${arch}`, section: 3, title: `surgery time and wasm b1 latency before/after, zoo ${arch}, −50 % MACs`, estimateMs: 60_000,
+      run: async () => {
+        const m = await session.zoo(arch, cfg.seed);
+        const r = await session.call(async (s, a) => {
+          const analysis = await s.analyze(a.id, null, { criterion: 'random', seed: 1 });
+          const plan = await s.plan(a.id, analysis, { target: { macs: 0.5 }, scope: 'uniform' });
+          const t = performance.now();
+          const pruned = await s.pruneModel(a.id, plan);
+          return { pruned, callMs: performance.now() - t };
+        }, { id: m.id });
+        await wasm();
+        const before = unwrap(await lat(m.id, 'wasm'), 'wasm');
+        const after = unwrap(await lat(r.pruned.id, 'wasm'), 'wasm');
+        return {
+          arch, original: { params: m.params, macs: m.macs }, pruned: { params: r.pruned.params, macs: r.pruned.macs },
+          surgeryMs: r.pruned.measures?.surgeryMs, pruneCallMs: r.callMs, latency: { before, after },
+        };
+      },
+    });
+  }
 
   // 4. WASM threads
   add({

@@ -186,6 +186,8 @@ export interface StudioApi {
   createDemoDataset(options?: { trainPerClass?: number; testPerClass?: number; seed?: number }): Promise<DatasetSummary>;
   datasets(): Promise<DatasetSummary[]>;
   deleteDataset(id: string): Promise<void>;
+  /** Input-pipeline throughput (batching, shuffling, augmentation, tensor creation) without a model: images/s. */
+  pipelineThroughput(id: string, options?: { batchSize?: number; augment?: boolean; batches?: number }): Promise<{ imagesPerSecond: number; images: number; batches: number; ms: number }>;
   datasetSamples(id: string, options?: { perClass?: number; split?: 'train' | 'test' | 'val' }): Promise<SampleGrid>;
 
   // models

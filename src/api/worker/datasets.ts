@@ -7,6 +7,7 @@ import { importCifarArchive, importCifarFiles } from '../../engine/data/cifar';
 import { entriesFromZip, importCustomDataset, type FileEntry, type ImageDecoder } from '../../engine/data/custom';
 import { makeDemoDataset } from '../../engine/data/demo';
 import { makeDatasetId } from '../../engine/data/ids';
+import { measurePipeline } from '../../engine/data/throughput';
 import type { Dataset, DatasetInfo, SplitData, SplitName } from '../../engine/data/types';
 import { StudioError } from '../../engine/errors';
 import type { JobOptions } from '../../engine/progress';
@@ -165,4 +166,9 @@ export async function datasetSamples(ctx: WorkerContext, id: string, options: { 
   }
   samples.sort((a, b) => a.label - b.label || a.index - b.index);
   return { imageSize: size, classes: ds.info.classes, samples };
+}
+
+export async function pipelineThroughput(ctx: WorkerContext, id: string, o: { batchSize?: number; augment?: boolean; batches?: number } = {}) {
+  const ds = await loadDataset(ctx, id);
+  return measurePipeline(ds.splits.train, ds.info.imageSize, { batchSize: o.batchSize ?? 128, augment: o.augment ?? true, shuffle: true }, o.batches ?? 50);
 }

@@ -58,6 +58,7 @@ export class EngineApi implements T.StudioApi {
   createDemoDataset(options?: { trainPerClass?: number; testPerClass?: number; seed?: number }) { return data.createDemoDataset(this.ctx, options); }
   datasets() { return data.listDatasets(this.ctx); }
   deleteDataset(id: string) { return data.deleteDataset(this.ctx, id); }
+  pipelineThroughput(id: string, options?: { batchSize?: number; augment?: boolean; batches?: number }) { return this.call(() => data.pipelineThroughput(this.ctx, id, options)); }
   datasetSamples(id: string, options?: { perClass?: number; split?: 'train' | 'test' | 'val' }) { return data.datasetSamples(this.ctx, id, options); }
 
   // ---- models

@@ -73,14 +73,16 @@ export async function pruneWith(
 ): Promise<ModelInfo> {
   const { model } = await graphOf(ctx, modelId);
   const base = await modelRecord(ctx, modelId);
+  const t0 = performance.now();
   const pruned = surgery(model, remove, options);
+  const surgeryMs = performance.now() - t0;
   const info = await saveModel(ctx, pruned, {
     name: options.name ?? `${base.name} · pruned${options.criterion ? ` (${options.criterion})` : ''}`,
     parentId: modelId,
     step: options.step ?? `pruned ${Object.values(remove).reduce((n, r) => n + r.length, 0)} channels`,
   });
   const extra = { criterion: options.criterion, pruneRatio: base.macs > 0 ? 1 - info.macs / base.macs : 0 };
-  const rec = await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, ...extra }));
+  const rec = await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, ...extra, measures: { ...m.measures, surgeryMs } }));
   return rec.meta;
 }
 

@@ -63,6 +63,8 @@ export interface ModelMeasures {
   latency?: Record<string, LatencyRecord>;
   /** Latency per backend measured on other devices (phone bundles), keyed by device label. */
   devices?: Record<string, Record<string, LatencyRecord>>;
+  /** Milliseconds the physical surgery took (graph analysis + new model + weight copy), for pruned versions. */
+  surgeryMs?: number;
   /** Fine-tuning epochs applied to reach this version. */
   fineTuneEpochs?: number;
 }
