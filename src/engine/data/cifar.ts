@@ -12,7 +12,7 @@ import { progressReporter } from '../progress';
 import { CIFAR10_CLASSES, CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES } from './cifar-names';
 import { gunzipSource, readSource, sourceName } from './gunzip';
 import type { BlobLike, ByteSource, StreamReadOptions } from './gunzip';
-import { TarReader } from './tar';
+import { Collector, TarReader } from './tar';
 import type { TarEntrySink } from './tar';
 import type { Dataset, SplitData } from './types';
 import { makeDatasetId } from './ids';
@@ -156,23 +156,6 @@ class RecordDecoder implements TarEntrySink {
   }
 }
 
-class TextSink implements TarEntrySink {
-  private parts: Uint8Array[] = [];
-  constructor(private readonly done: (text: string) => void) {}
-  data(chunk: Uint8Array): void {
-    this.parts.push(chunk.slice());
-  }
-  end(): void {
-    const n = this.parts.reduce((a, p) => a + p.length, 0);
-    const all = new Uint8Array(n);
-    let o = 0;
-    for (const p of this.parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-    this.done(new TextDecoder().decode(all));
-  }
-}
 
 /** Receives members (tar entries or extracted files) and assembles the dataset. */
 class CifarAssembler {
@@ -221,7 +204,7 @@ class CifarAssembler {
   member(path: string, size: number): TarEntrySink | null {
     const base = baseName(path);
     if (META_FILES.includes(base)) {
-      return new TextSink((t) => this.meta.set(base, t));
+      return new Collector((bytes) => this.meta.set(base, new TextDecoder().decode(bytes)));
     }
     const role = binRole(base);
     if (!role) return null;

@@ -72,8 +72,8 @@ function parsePax(text: string): Map<string, string> {
   return out;
 }
 
-/** Collects a small member (pax header, GNU long name) into memory. */
-class Collector implements TarEntrySink {
+/** Collects a small member (pax header, GNU long name, a meta text file) into memory. */
+export class Collector implements TarEntrySink {
   private parts: Uint8Array[] = [];
   constructor(private readonly done: (bytes: Uint8Array) => void) {}
   data(chunk: Uint8Array): void {
