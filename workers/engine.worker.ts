@@ -12,6 +12,7 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { configureWasm } from '../src/engine/backends/wasm-setup';
 import { idbKeyValue } from '../src/engine/storage/idb';
 import { createContext } from '../src/api/worker/context';
+import { createWorkerStatPool } from '../src/api/worker/stat-pool';
 import { EngineApi } from '../src/api/worker/engine-api';
 import { installErrorTransfer } from '../src/api/errors-transfer';
 import { registerWasmTrainingKernels } from '../src/engine/kernels/wasm/register';
@@ -28,5 +29,10 @@ configureWasm(
 installErrorTransfer();
 registerWasmTrainingKernels();
 
-const api = new EngineApi(createContext(idbKeyValue()), createBrowserImageDecoder());
+// HRank/CHIP statistics run on one worker per core while this worker captures the next chunk of maps.
+const statPool = createWorkerStatPool(
+  () => new Worker(new URL('./stats.worker.ts', import.meta.url), { type: 'module', name: 'stats' }),
+  Math.max(1, Math.min(8, self.navigator.hardwareConcurrency || 1)),
+);
+const api = new EngineApi(createContext(idbKeyValue(), statPool), createBrowserImageDecoder());
 Comlink.expose(api);

@@ -165,6 +165,26 @@ export function buildCells(session, cfg) {
     }
   }
 
+  // 7a. analysis time per criterion (studio.analyze alone: capture + statistics, no planning or surgery)
+  for (const criterion of cfg.analysisCriteria) {
+    add({
+      id: `analysis:${cfg.analysisArch}:${criterion}`, section: 7, title: `studio.analyze, ${cfg.analysisArch}, ${criterion}, ${cfg.analysisBatches} × ${cfg.analysisBatchSize} training images`,
+      estimateMs: criterion === 'chip' ? 120_000 : 40_000,
+      run: async (log) => {
+        await wasm();
+        const m = await akamaster(cfg.analysisArch);
+        const { summary } = await session.cifar(log);
+        const o = { criterion, batches: cfg.analysisBatches, batchSize: cfg.analysisBatchSize, seed: cfg.seed };
+        const r = await session.call(async (s, a, onProgress) => {
+          const t = performance.now();
+          const an = await s.analyze(a.m, a.d, a.o, onProgress);
+          return { wallMs: performance.now() - t, ms: an.ms, images: an.images, groups: an.groups.length, warnings: an.warnings, workers: an.workers };
+        }, { m: m.id, d: summary.id, o }, log);
+        return { arch: cfg.analysisArch, criterion, options: o, ...r };
+      },
+    });
+  }
+
   // 7. pruning table
   for (const criterion of cfg.criteria) {
     add({

@@ -124,7 +124,7 @@ export interface GroupSummary { id: string; layers: string[]; channels: number; 
 export type Criterion = 'hrank' | 'chip' | 'apoz' | 'mean' | 'l1' | 'l2' | 'fpgm' | 'bn' | 'taylor' | 'random';
 
 export interface AnalyzeOptions { criterion: Criterion; batches?: number; batchSize?: number; seed?: number }
-export interface AnalysisResult { criterion: Criterion; groups: { id: string; layers: string[]; channels: number; scores: number[] }[]; warnings: string[]; images: number; ms: number }
+export interface AnalysisResult { criterion: Criterion; groups: { id: string; layers: string[]; channels: number; scores: number[] }[]; warnings: string[]; images: number; ms: number; /** Statistics workers used (HRank/CHIP run on a pool in the browser; 1 = on the engine thread). */ workers?: number }
 
 export interface PlanTarget { macs?: number; params?: number; ratios?: Record<string, number> }
 export interface PlanOptionsApi { target: PlanTarget; scope?: 'uniform' | 'global'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }

@@ -43,6 +43,8 @@ describe('pipeline through window.studio', () => {
     assert.ok(r.groups.some((g) => g.prunable) && r.groups.some((g) => !g.prunable));
     assert.equal(r.analysis.criterion, 'hrank');
     for (const g of r.analysis.groups) assert.equal(g.scores.length, g.channels);
+    // HRank statistics ran on the engine worker's pool of statistics workers (one per core)
+    assert.ok(r.analysis.workers >= 2, `statistics workers: ${r.analysis.workers}`);
     assert.ok(Math.abs(r.plan.macs / r.plan.baseMacs - 0.5) <= 0.01, `plan MACs ratio ${r.plan.macs / r.plan.baseMacs}`);
     assert.equal(r.pruned.macs, r.plan.macs);
     assert.ok(r.pruned.params < r.trained.model.params);

@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { ArtifactStore } from '../../engine/storage/artifacts';
 import type { KeyValue } from '../../engine/storage/kv';
 import { JobRegistry } from '../jobs';
+import type { StatPool } from '../../engine/importance/stat-pool';
 
 export class LruCache<V> {
   private readonly map = new Map<string, V>();
@@ -41,10 +42,13 @@ export interface WorkerContext {
   store: ArtifactStore;
   jobs: JobRegistry;
   models: LruCache<tf.LayersModel>;
+  /** Workers for the HRank/CHIP statistics (the browser engine worker's pool); absent: on this thread. */
+  statPool?: StatPool;
 }
 
-export function createContext(kv: KeyValue): WorkerContext {
+export function createContext(kv: KeyValue, statPool?: StatPool): WorkerContext {
   return {
+    ...(statPool ? { statPool } : {}),
     store: new ArtifactStore(kv),
     jobs: new JobRegistry(),
     models: new LruCache<tf.LayersModel>(4, (m) => m.dispose()),

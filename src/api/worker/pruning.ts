@@ -53,7 +53,7 @@ export async function analyze(ctx: WorkerContext, modelId: string, datasetId: st
     split = requireSplit(ds, 'train');
     imageSize = ds.info.imageSize;
   }
-  const a: Analysis = await runAnalysis(model, graph, split, imageSize, { ...o, input: getStudioMeta(model).input, ...job });
+  const a: Analysis = await runAnalysis(model, graph, split, imageSize, { ...o, input: getStudioMeta(model).input, ...job, ...(ctx.statPool ? { pool: ctx.statPool } : {}) });
   return a;
 }
 

@@ -22,6 +22,7 @@ import { meanStatistic } from './criteria/mean';
 import { randomScores } from './criteria/random';
 import { taylorStatistic, type TaylorStatistic } from './criteria/taylor';
 import type { MapStatistic } from './criteria/types';
+import { POOLED_CRITERIA, sliceChannels, type PooledCriterion, type StatPool } from './stat-pool';
 import { inputBatch, labelBatch, splitImageSize } from './inputs';
 import { gateGradients } from './taylor-grads';
 import { weightScores } from './weights';
@@ -47,6 +48,8 @@ export interface Analysis {
   /** Images the statistics were averaged over (0 for weight criteria). */
   images: number;
   ms: number;
+  /** Statistics workers used (1 = on the calling thread). */
+  workers: number;
 }
 
 export interface AnalyzeOptions extends JobOptions {
@@ -60,6 +63,11 @@ export interface AnalyzeOptions extends JobOptions {
   input?: InputSpec;
   /** Upper bound on the captured maps held at once, in bytes (default 64 MB). */
   memoryBytes?: number;
+  /**
+   * Where HRank and CHIP statistics run (./stat-pool.ts): with a pool, each chunk's maps are scored by
+   * its workers while the next chunk is captured. Without one they run on this thread.
+   */
+  pool?: StatPool;
 }
 
 /** The part of a DependencyGraph analysis needs. */
@@ -110,7 +118,7 @@ export async function analyze(
       out.push({ id: g.id, layers: [...per.keys()], channels: g.channels, scores: combineLayerScores([...per.values()], g.channels) });
     }
     report('analyze', 1, 'done');
-    return { criterion, groups: out, warnings, images: 0, ms: performance.now() - t0 };
+    return { criterion, groups: out, warnings, images: 0, ms: performance.now() - t0, workers: 1 };
   }
 
   if (!split || split.count === 0) throw new StudioError('bad-input', `The "${criterion}" criterion needs images: pass a data split.`);
@@ -153,7 +161,19 @@ export async function analyze(
   const perImage = criterion === 'taylor' ? 1 << 20 : floats * 4; // backward passes keep every activation: small chunks
   const chunk = Math.max(1, Math.min(batchSize, Math.floor(budget / perImage)));
 
+  const pool = POOLED_CRITERIA.includes(criterion) ? opts.pool : undefined;
+  // pooled: the previous chunk's tasks run while this chunk is captured; at most two chunks in flight
+  let inflight: Promise<unknown>[] = [];
+  let inflightImages = 0;
   let done = 0;
+  const settle = async (): Promise<void> => {
+    const batch = inflight;
+    inflight = [];
+    await Promise.all(batch);
+    done += inflightImages;
+    inflightImages = 0;
+    report('analyze', done / total, `${criterion}: ${done}/${total} images`);
+  };
   try {
     for (let start = 0; start < total; start += chunk) {
       throwIfAborted(opts.signal);
@@ -166,13 +186,23 @@ export async function analyze(
         } finally {
           xs.dispose();
         }
+        if (pool) await settle();
         for (const [layer, list] of slots) {
           const m = maps.get(layer)!;
           const [n, h, w, c] = m.shape;
           for (const s of list) {
             if (s.offset + s.channels > c)
               throw new StudioError('shape-mismatch', `Capture "${layer}" has ${c} channels; group needs ${s.offset}..${s.offset + s.channels}.`);
-            s.stat!.add({ data: m.data, n, h, w, c, offset: s.offset, channels: s.channels });
+            const b = { data: m.data, n, h, w, c, offset: s.offset, channels: s.channels };
+            if (pool) {
+              const stat = s.stat!;
+              // a capture read by one slot over all its channels is handed over as is (transferred, not copied)
+              const whole = list.length === 1 && s.offset === 0 && s.channels === c;
+              const data = whole ? m.data : sliceChannels(b);
+              const task = pool.run({ criterion: criterion as PooledCriterion, data, n, h, w, channels: s.channels }).then((p) => stat.merge!(p));
+              task.catch(() => undefined); // handled at the next settle(), not unhandled while we capture
+              inflight.push(task);
+            } else s.stat!.add(b);
           }
           throwIfAborted(opts.signal);
         }
@@ -190,10 +220,14 @@ export async function analyze(
           for (const s of list) s.taylor!.add(g.data, g.n, g.c, s.offset, g.positions);
         }
       }
-      done += idx.length;
-      report('analyze', done / total, `${criterion}: ${done}/${total} images`);
+      if (pool) inflightImages = idx.length;
+      else {
+        done += idx.length;
+        report('analyze', done / total, `${criterion}: ${done}/${total} images`);
+      }
       await nextTick();
     }
+    await settle();
   } finally {
     capture?.dispose();
   }
@@ -215,5 +249,5 @@ export async function analyze(
     return { id: g.id, layers: used, channels: g.channels, scores: combineLayerScores(per, g.channels) };
   });
   report('analyze', 1, 'done');
-  return { criterion, groups: out, warnings, images: total, ms: performance.now() - t0 };
+  return { criterion, groups: out, warnings, images: total, ms: performance.now() - t0, workers: pool?.size ?? 1 };
 }

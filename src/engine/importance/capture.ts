@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors';
 
 export interface CapturedMap {
+  /** Owned by the caller (never tfjs's own storage): it may be transferred. */
   data: Float32Array;
   /** [n, h, w, c] (dense outputs: [n, 1, 1, c]). */
   shape: [number, number, number, number];
@@ -52,7 +53,10 @@ export function createCapture(model: tf.LayersModel, layers: string[]): Capture 
         res.forEach((t, i) => {
           const s = t.shape;
           const shape: [number, number, number, number] = s.length === 4 ? [s[0]!, s[1]!, s[2]!, s[3]!] : [s[0]!, 1, 1, s[1]!];
-          out.set(layers[i]!, { data: t.dataSync() as Float32Array, shape });
+          // the caller owns `data` (analyze() may transfer it to a worker): wasm and webgl hand back a fresh
+          // copy; the cpu backend hands back its own storage, so copy that one
+          const d = t.dataSync() as Float32Array;
+          out.set(layers[i]!, { data: tf.getBackend() === 'cpu' ? d.slice() : d, shape });
         });
       } finally {
         tf.dispose(res);

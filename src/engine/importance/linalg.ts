@@ -169,3 +169,170 @@ function tqli(d: Float64Array, e: Float64Array, n: number): void {
     } while (m !== l);
   }
 }
+
+/** Eigen-decomposition of a symmetric matrix: ascending eigenvalues and the matching unit eigenvectors. */
+export interface SymmetricEigen {
+  /** n eigenvalues, ascending. */
+  values: Float64Array;
+  /** Row-major n×n: component k of eigenvector i is vectors[k * n + i] (columns are eigenvectors). */
+  vectors: Float64Array;
+}
+
+/**
+ * Eigenvalues and eigenvectors of the symmetric n×n row-major matrix `a` (not modified):
+ * Householder tridiagonalisation with accumulated transforms, then implicit QL with
+ * eigenvector updates (the classic tred2/tql2 pair, as in EISPACK and JAMA).
+ */
+export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
+  const v = a.slice(0, n * n);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  tred2(v, n, d, e);
+  tql2(v, n, d, e);
+  // sort ascending, permuting the columns of v
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[x]! - d[y]!);
+  const values = new Float64Array(n);
+  const vectors = new Float64Array(n * n);
+  order.forEach((src, dst) => {
+    values[dst] = d[src]!;
+    for (let k = 0; k < n; k++) vectors[k * n + dst] = v[k * n + src]!;
+  });
+  return { values, vectors };
+}
+
+/** Householder reduction to tridiagonal form, accumulating the orthogonal transform in v (row-major). */
+function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  if (n === 0) return;
+  for (let j = 0; j < n; j++) d[j] = v[(n - 1) * n + j]!;
+  for (let i = n - 1; i > 0; i--) {
+    let scale = 0;
+    let h = 0;
+    for (let k = 0; k < i; k++) scale += Math.abs(d[k]!);
+    if (scale === 0) {
+      e[i] = d[i - 1]!;
+      for (let j = 0; j < i; j++) {
+        d[j] = v[(i - 1) * n + j]!;
+        v[i * n + j] = 0;
+        v[j * n + i] = 0;
+      }
+    } else {
+      for (let k = 0; k < i; k++) {
+        d[k] = d[k]! / scale;
+        h += d[k]! * d[k]!;
+      }
+      let f = d[i - 1]!;
+      let g = Math.sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (let j = 0; j < i; j++) e[j] = 0;
+      for (let j = 0; j < i; j++) {
+        f = d[j]!;
+        v[j * n + i] = f;
+        g = e[j]! + v[j * n + j]! * f;
+        for (let k = j + 1; k <= i - 1; k++) {
+          g += v[k * n + j]! * d[k]!;
+          e[k] = e[k]! + v[k * n + j]! * f;
+        }
+        e[j] = g;
+      }
+      f = 0;
+      for (let j = 0; j < i; j++) {
+        e[j] = e[j]! / h;
+        f += e[j]! * d[j]!;
+      }
+      const hh = f / (h + h);
+      for (let j = 0; j < i; j++) e[j] = e[j]! - hh * d[j]!;
+      for (let j = 0; j < i; j++) {
+        f = d[j]!;
+        g = e[j]!;
+        for (let k = j; k <= i - 1; k++) v[k * n + j] = v[k * n + j]! - (f * e[k]! + g * d[k]!);
+        d[j] = v[(i - 1) * n + j]!;
+        v[i * n + j] = 0;
+      }
+    }
+    d[i] = h;
+  }
+  // accumulate the transformations
+  for (let i = 0; i < n - 1; i++) {
+    v[(n - 1) * n + i] = v[i * n + i]!;
+    v[i * n + i] = 1;
+    const h = d[i + 1]!;
+    if (h !== 0) {
+      for (let k = 0; k <= i; k++) d[k] = v[k * n + i + 1]! / h;
+      for (let j = 0; j <= i; j++) {
+        let g = 0;
+        for (let k = 0; k <= i; k++) g += v[k * n + i + 1]! * v[k * n + j]!;
+        for (let k = 0; k <= i; k++) v[k * n + j] = v[k * n + j]! - g * d[k]!;
+      }
+    }
+    for (let k = 0; k <= i; k++) v[k * n + i + 1] = 0;
+  }
+  for (let j = 0; j < n; j++) {
+    d[j] = v[(n - 1) * n + j]!;
+    v[(n - 1) * n + j] = 0;
+  }
+  v[(n - 1) * n + n - 1] = 1;
+  e[0] = 0;
+}
+
+/** Implicit QL on the tridiagonal (d, e), rotating the eigenvectors in v. */
+function tql2(v: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
+  if (n > 0) e[n - 1] = 0;
+  let f = 0;
+  let tst1 = 0;
+  for (let l = 0; l < n; l++) {
+    tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
+    let m = l;
+    while (m < n - 1 && Math.abs(e[m]!) > EPS64 * tst1) m++;
+    if (m > l) {
+      let iter = 0;
+      do {
+        if (++iter > 60) break;
+        let g = d[l]!;
+        let p = (d[l + 1]! - g) / (2 * e[l]!);
+        let r = Math.hypot(p, 1);
+        if (p < 0) r = -r;
+        d[l] = e[l]! / (p + r);
+        d[l + 1] = e[l]! * (p + r);
+        const dl1 = d[l + 1]!;
+        let h = g - d[l]!;
+        for (let i = l + 2; i < n; i++) d[i] = d[i]! - h;
+        f += h;
+        p = d[m]!;
+        let c = 1;
+        let c2 = c;
+        let c3 = c;
+        const el1 = e[l + 1]!;
+        let s = 0;
+        let s2 = 0;
+        for (let i = m - 1; i >= l; i--) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[i]!;
+          h = c * p;
+          r = Math.hypot(p, e[i]!);
+          e[i + 1] = s * r;
+          s = e[i]! / r;
+          c = p / r;
+          p = c * d[i]! - s * g;
+          d[i + 1] = h + s * (c * g + s * d[i]!);
+          for (let k = 0; k < n; k++) {
+            const o = k * n;
+            h = v[o + i + 1]!;
+            v[o + i + 1] = s * v[o + i]! + c * h;
+            v[o + i] = c * v[o + i]! - s * h;
+          }
+        }
+        p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (Math.abs(e[l]!) > EPS64 * tst1);
+    }
+    d[l] = d[l]! + f;
+    e[l] = 0;
+  }
+}

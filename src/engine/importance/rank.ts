@@ -129,7 +129,7 @@ function sigmaBounds(a: Float64Array, m: number, n: number): [number, number] {
   let x = buf('x', n).fill(1, 0, n);
   let nx = buf('nx', n);
   const y = buf('y', m);
-  for (let it = 0; it < 3 && lo < 0.999 * hi; it++) {
+  for (let it = 0; it < 1 && lo < 0.999 * hi; it++) {
     y.fill(0, 0, m);
     let xx = 0;
     for (let j = 0; j < n; j++) {

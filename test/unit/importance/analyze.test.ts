@@ -5,6 +5,7 @@ import { analyze, CRITERIA } from '../../../src/engine/importance/analyze';
 import type { SplitData } from '../../../src/engine/data/types';
 import { mulberry32 } from '../../../src/engine/random';
 import { expectNoLeak } from '../../helpers/leak';
+import { inProcessPool, runStatTask, sliceChannels } from '../../../src/engine/importance/stat-pool';
 
 /** input 8×8×3 → convA(8)+bn+relu → convB(8)+bn → add(x1) → relu → convC(6)+bn+relu → GAP → dense(3). */
 function tinyResidual(): tf.LayersModel {
@@ -61,6 +62,43 @@ describe('analyze', () => {
     const big = await analyze(model, graph, split, 8, { criterion: 'hrank', batches: 1, batchSize: 16 });
     const small = await analyze(model, graph, split, 8, { criterion: 'hrank', batches: 1, batchSize: 16, memoryBytes: 1 });
     expect(small.groups).toEqual(big.groups);
+  });
+
+  for (const criterion of ['hrank', 'chip'] as const) {
+    it(`${criterion} on a statistics pool gives the same scores as on the calling thread`, async () => {
+      const o = { criterion, batches: 2, batchSize: 8, memoryBytes: 8 * 8 * 30 * 4 * 3 };
+      const here = await analyze(model, graph, split, 8, o);
+      const seen: number[] = [];
+      const pool = inProcessPool();
+      let tasks = 0;
+      const counting = { size: 3, run: (t: Parameters<typeof pool.run>[0]) => (tasks++, pool.run(t)) };
+      const pooled = await expectNoLeak(() => analyze(model, graph, split, 8, { ...o, pool: counting, onProgress: (p) => seen.push(p.fraction) }));
+      expect(pooled.groups.map((g) => g.id)).toEqual(here.groups.map((g) => g.id));
+      // the same sums, added in another order
+      pooled.groups.forEach((g, i) => g.scores.forEach((v, j) => expect(v).toBeCloseTo(here.groups[i]!.scores[j]!, 9)));
+      expect(pooled.workers).toBe(3);
+      expect(here.workers).toBe(1);
+      // one task per capture point per chunk
+      expect(tasks).toBeGreaterThanOrEqual(3 * 2);
+      expect(seen.at(-1)).toBe(1);
+      for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThanOrEqual(seen[i - 1]!);
+    });
+  }
+
+  it('a failing pool task fails the analysis with its error', async () => {
+    const broken = { size: 2, run: () => Promise.reject(new Error('worker crashed')) };
+    await expectNoLeak(() => expect(analyze(model, graph, split, 8, { criterion: 'chip', batches: 1, batchSize: 8, pool: broken })).rejects.toThrow('worker crashed'));
+  });
+
+  it('runStatTask checks its input; sliceChannels copies one channel range', () => {
+    expect(() => runStatTask({ criterion: 'hrank', data: new Float32Array(5), n: 1, h: 2, w: 2, channels: 1 })).toThrow(/expected 1×2×2×1/);
+    expect(() => runStatTask({ criterion: 'apoz' as 'hrank', data: new Float32Array(4), n: 1, h: 2, w: 2, channels: 1 })).toThrow(/No pooled statistic/);
+    const data = Float32Array.from({ length: 2 * 3 }, (_, i) => i); // 2 positions × 3 channels
+    expect(Array.from(sliceChannels({ data, n: 1, h: 1, w: 2, c: 3, offset: 1, channels: 2 }))).toEqual([1, 2, 4, 5]);
+    const r = runStatTask({ criterion: 'hrank', data: new Float32Array([1, 0, 0, 1, 1, 0, 0, 0]), n: 2, h: 2, w: 2, channels: 1 });
+    expect(Array.from(r.sum)).toEqual([3]);
+    expect(r.images).toBe(2);
+    expect(r.allFullRank).toBe(false);
   });
 
   it('reports progress and honours an aborted signal', async () => {

@@ -4,7 +4,7 @@
  * rank with the numpy tolerance (see ../rank.ts). Low-rank maps carry less information.
  */
 import { matrixRank } from '../rank';
-import type { MapBatch, MapStatistic } from './types';
+import type { MapBatch, MapStatistic, StatPartial } from './types';
 
 export function hrankStatistic(channels: number): MapStatistic {
   const sum = new Float64Array(channels);
@@ -25,5 +25,11 @@ export function hrankStatistic(channels: number): MapStatistic {
     },
     result: () => sum.map((s) => (images ? s / images : 0)),
     notes: () => ({ allFullRank: images > 0 && allFull }),
+    partial: () => ({ sum: sum.slice(), images, allFullRank: allFull }),
+    merge(p: StatPartial): void {
+      for (let j = 0; j < channels; j++) sum[j] = sum[j]! + p.sum[j]!;
+      images += p.images;
+      if (p.allFullRank === false) allFull = false;
+    },
   };
 }

@@ -14,9 +14,21 @@ export interface MapBatch {
   channels: number;
 }
 
+/** A summing statistic's state over some images: what a pool worker sends back (see ../stat-pool.ts). */
+export interface StatPartial {
+  /** Per-channel sums over the images. */
+  sum: Float64Array;
+  images: number;
+  /** HRank: every map seen was full rank. */
+  allFullRank?: boolean;
+}
+
 /** Streaming per-channel statistic over batches of feature maps; higher = more important. */
 export interface MapStatistic {
   add(batch: MapBatch): void;
+  /** Summing statistics: the state so far, and folding in a state computed elsewhere. */
+  partial?(): StatPartial;
+  merge?(p: StatPartial): void;
   /** Per-channel score, averaged over the images seen. */
   result(): Float64Array;
   /** Optional facts for warnings (e.g. zero fraction, all full rank). */
