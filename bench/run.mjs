@@ -12,10 +12,14 @@
  *   --webgpu / --no-webgpu  force WebGPU latency cells on or off (default: off in quick mode on a software adapter)
  *   --cpu                   add the cpu backend to the latency cells (default: full mode only)
  *   --batches N --batch-size N   pruning analysis images (quick 2 × 64, full 8 × 64)
- *   --ft-epochs N --ft-lr X fine-tune budget (quick: 1 epoch on the subset; full: 1 epoch on the training split)
- *   --subset-train N        real CIFAR-10 training images in the demo-size subset (default 256, ≤ 4000, lossless)
+ *   --ft-epochs N --ft-lr X fine-tune budget (default 1 epoch, lr 0.01, on the lossless subset)
+ *   --subset-train N        real CIFAR-10 training images in the lossless subset (quick 256, full 2000; ≤ 4000)
+ *   --full-train-split      full mode: fine-tune and train the zoo models on all 50000 training images instead of the
+ *                           subset (a GPU-sized budget: hours per cell on 2 CPU cores)
  *   --prune-arch resnet20|resnet56   (quick resnet20, full resnet56)
- *   --vgg-epochs N --densenet-epochs N   zoo training budgets in full mode (default 1 each; 0 skips)
+ *   --vgg-epochs N --densenet-epochs N   zoo training budgets in full mode (default 1 epoch each over the training
+ *                           data above; 0 skips)
+ *   --zoo-images N          full mode: zoo training uses the first N subset images (default 1000)
  *   --seed N                seed of analysis sampling, the random criterion and training (default 1)
  *   --no-report             do not regenerate docs/benchmarks.md
  */
@@ -40,7 +44,10 @@ const started = Date.now();
 const log = (m) => console.log(m);
 
 const shared = requireShared();
-const subset = buildSubset(shared, { train: num('--subset-train', 256), test: 200 });
+const subset = buildSubset(shared, { train: num('--subset-train', quick ? 256 : 2000), test: 200 });
+const fullSplit = flag('--full-train-split');
+const zooImages = num('--zoo-images', 1000);
+const zooSubset = quick || fullSplit ? null : buildSubset(shared, { train: zooImages, test: 200 });
 const session = new StudioSession({ dist: resolve(ROOT, opt('--dist', 'dist')), shared, benchData: subset.dir, log });
 log(`bench: ${quick ? 'quick' : 'FULL'} mode; starting Chromium on ${opt('--dist', 'dist')}`);
 await session.start();
@@ -56,7 +63,7 @@ const latencyBackends = ['webgpu', 'webgl', 'wasm', 'cpu'].filter((b) => availab
 const cfg = {
   quick,
   seed: num('--seed', 1),
-  latency: quick ? { warmup: 3, runs: 20, minTimeMs: 500 } : { warmup: 10, runs: 50, minTimeMs: 2000 },
+  latency: quick ? { warmup: 3, runs: 20, minTimeMs: 500 } : { warmup: 5, runs: 30, minTimeMs: 1500, maxTimeMs: 45_000 },
   latencyModels: quick ? ['resnet20'] : ['resnet20', 'resnet56', 'vgg16'],
   latencyBackends,
   skippedBackends: ['webgpu', 'webgl', 'wasm', 'cpu'].filter((b) => !latencyBackends.includes(b)).map((b) => ({
@@ -78,12 +85,15 @@ const cfg = {
   batches: num('--batches', quick ? 2 : 8),
   batchSize: num('--batch-size', 64),
   ftEpochs: num('--ft-epochs', 1),
+  // fine-tunes and zoo training: the lossless subset unless --full-train-split (2 CPU cores train ~30–90 img/s)
+  trainData: fullSplit ? 'full' : 'subset',
+  zooSubset: zooSubset ? { file: zooSubset.file, train: zooSubset.train } : null,
   ftLr: num('--ft-lr', 0.01),
   subset: { file: subset.file, train: subset.train, test: subset.test },
   prunedLatencyBackends: ['wasm', ...(useWebgpu ? ['webgpu'] : [])],
   zooTraining: quick ? [] : [
-    { arch: 'vgg16', epochs: num('--vgg-epochs', 1), estimateMs: 3 * 3600_000 * num('--vgg-epochs', 1) },
-    { arch: 'densenet40', epochs: num('--densenet-epochs', 1), estimateMs: 3 * 3600_000 * num('--densenet-epochs', 1) },
+    { arch: 'vgg16', epochs: num('--vgg-epochs', 1), estimateMs: (fullSplit ? 3 * 3600_000 : 400_000) * num('--vgg-epochs', 1) },
+    { arch: 'densenet40', epochs: num('--densenet-epochs', 1), estimateMs: (fullSplit ? 3 * 3600_000 : 400_000) * num('--densenet-epochs', 1) },
   ].filter((z) => z.epochs > 0),
   zooBackend: opt('--zoo-backend', undefined),
   cellTimeoutMs: quick ? 10 * 60_000 : 48 * 3600_000,

@@ -189,7 +189,7 @@ export function buildCells(session, cfg) {
   for (const criterion of cfg.criteria) {
     add({
       id: `prune:${cfg.pruneArch}:${criterion}`, section: 7, title: `${cfg.pruneArch}, ${criterion}, −${cfg.pruneTarget * 100}% MACs (${cfg.pruneScope}), fine-tune plain and distilled`,
-      estimateMs: cfg.quick ? 100_000 : 4 * 3600_000 * cfg.ftEpochs,
+      estimateMs: cfg.quick ? 100_000 : (cfg.trainData === 'full' ? 4 * 3600_000 : 240_000) * cfg.ftEpochs,
       timeoutMs: cfg.cellTimeoutMs,
       run: (log) => pruneCell(session, cfg, criterion, akamaster, lat, unwrap, wasm, log),
     });
@@ -198,13 +198,14 @@ export function buildCells(session, cfg) {
   // 8. zoo training
   for (const z of cfg.zooTraining) {
     add({
-      id: `zoo-train:${z.arch}`, section: 8, title: `${z.arch} trained from the zoo, ${z.epochs} epoch(s) on the full training split`,
+      id: `zoo-train:${z.arch}`, section: 8, title: `${z.arch} trained from the zoo, ${z.epochs} epoch(s) on ${cfg.zooSubset ? `${cfg.zooSubset.train} lossless training images` : 'the full training split'}`,
       estimateMs: z.estimateMs, timeoutMs: cfg.cellTimeoutMs,
       run: async (log) => {
-        const { summary } = await session.cifar(log);
+        const { summary: cifar } = await session.cifar(log);
+        const summary = cfg.zooSubset ? (await session.subset(cfg.zooSubset.file, log)).summary : cifar;
         const backend = cfg.zooBackend ?? (await session.call((s) => s.chooseTrainingBackend())).backend;
         await session.setBackend(backend);
-        const opts = { epochs: z.epochs, batchSize: 128, lr: 0.1, schedule: 'cosine', warmupEpochs: Math.min(1, z.epochs - 1) || undefined, validateLimit: 1000, seed: cfg.seed };
+        const opts = { epochs: z.epochs, batchSize: cfg.zooSubset ? 32 : 128, lr: cfg.zooSubset ? 0.05 : 0.1, schedule: 'cosine', warmupEpochs: Math.min(1, z.epochs - 1) || undefined, validateLimit: cfg.zooSubset ? 0 : 1000, seed: cfg.seed };
         const r = await session.call(async (s, a, onProgress) => {
           const m = await s.createModel(a.arch, { datasetId: a.d, seed: a.o.seed, name: `${a.arch} (bench)` });
           const t = performance.now();
@@ -212,9 +213,9 @@ export function buildCells(session, cfg) {
           return { model: res.model, history: res.history, ms: performance.now() - t };
         }, { arch: z.arch, d: summary.id, o: opts }, log);
         await wasm();
-        const ev = await session.call((s, a, onProgress) => s.evaluate(a.m, a.d, { split: 'test', start: 0, end: 1000 }, onProgress), { m: r.model.id, d: summary.id }, log);
+        const ev = await session.call((s, a, onProgress) => s.evaluate(a.m, a.d, { split: 'test', start: 0, end: 1000 }, onProgress), { m: r.model.id, d: cifar.id }, log);
         const latency = unwrap(await lat(r.model.id, 'wasm'), 'wasm');
-        return { arch: z.arch, backend, options: opts, params: r.model.params, macs: r.model.macs, flops: r.model.flops, trainMs: r.ms, history: r.history, top1Test0to999: ev.top1, latencyWasm: latency };
+        return { arch: z.arch, backend, options: opts, trainImages: summary.counts.train, data: cfg.zooSubset ? `real CIFAR-10 train images 0–${summary.counts.train - 1} (lossless)` : 'CIFAR-10 full training split', params: r.model.params, macs: r.model.macs, flops: r.model.flops, trainMs: r.ms, history: r.history, top1Test0to999: ev.top1, latencyWasm: latency };
       },
     });
   }
@@ -230,7 +231,7 @@ async function pruneCell(session, cfg, criterion, akamaster, lat, unwrap, wasm, 
   await wasm();
   const base = await akamaster(cfg.pruneArch);
   const { summary: cifar } = await session.cifar(log);
-  const ftData = cfg.quick ? (await session.subset(cfg.subset.file, log)).summary : cifar;
+  const ftData = cfg.trainData === 'full' ? cifar : (await session.subset(cfg.subset.file, log)).summary;
   const pruneOpts = { criterion, target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: true, name: `${cfg.pruneArch} ${criterion} −${cfg.pruneTarget * 100}% MACs` };
   log(`prune ${JSON.stringify(pruneOpts)}`);
   const t = Date.now();
@@ -257,7 +258,7 @@ async function pruneCell(session, cfg, criterion, akamaster, lat, unwrap, wasm, 
         return { id: r.model.id, history: r.history, ms, top1: ev.top1, top5: ev.top5 };
       }, { m: p.model.id, d: ftData.id, eval: cifar.id, o: { ...o, teacherId: o.teacherId } }, log);
       out.fineTune[variant] = {
-        budget: { epochs: cfg.ftEpochs, trainImages: ftData.counts.train, dataset: cfg.quick ? `real CIFAR-10 subset: train images 0–${ftData.counts.train - 1} (lossless)` : 'CIFAR-10 full training split', lr: cfg.ftLr, batchSize: 64, ...(variant === 'distilled' ? { teacher: 'original', temperature: 4, alpha: 0.5 } : {}) },
+        budget: { epochs: cfg.ftEpochs, trainImages: ftData.counts.train, dataset: cfg.trainData === 'full' ? 'CIFAR-10 full training split' : `real CIFAR-10 subset: train images 0–${ftData.counts.train - 1} (lossless)`, lr: cfg.ftLr, batchSize: 64, ...(variant === 'distilled' ? { teacher: 'original', temperature: 4, alpha: 0.5 } : {}) },
         ms: ft.ms, imagesPerSecond: ft.history.at(-1)?.imagesPerSecond, finalLoss: ft.history.at(-1)?.loss, top1Test0to999: ft.top1, top5Test0to999: ft.top5,
       };
     } catch (e) {

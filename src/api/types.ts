@@ -156,7 +156,14 @@ export interface PruneResult { model: ModelInfo; plan?: PlanResult; analysis?: A
 
 // ---------- measures & report ----------
 export interface LatencyStats { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number; throughput: number }
-export interface BenchmarkOptions { backends?: BackendName[]; warmup?: number; runs?: number; minTimeMs?: number }
+export interface BenchmarkOptions {
+  backends?: BackendName[];
+  warmup?: number;
+  runs?: number;
+  minTimeMs?: number;
+  /** Stop timing a backend after this long (≥ 3 runs), for slow software backends (default: no cap). */
+  maxTimeMs?: number;
+}
 export type BenchmarkResult = Partial<Record<BackendName, LatencyStats | { error: string }>>;
 
 /** One row of the comparison report (engine ReportRow: CSV/Markdown export use the same shape) plus history and devices. */

@@ -34,7 +34,7 @@ export async function benchmark(ctx: WorkerContext, modelId: string, o: Benchmar
   let i = 0;
   const result = await onEach(backends, async (b) => {
     const r = await measureLatency(model, {
-      warmup: o.warmup, runs: o.runs, minTimeMs: o.minTimeMs, signal: job.signal,
+      warmup: o.warmup, runs: o.runs, minTimeMs: o.minTimeMs, ...(o.maxTimeMs !== undefined ? { maxTimeMs: o.maxTimeMs } : {}), signal: job.signal,
       onProgress: job.onProgress ? (p) => job.onProgress!({ ...p, phase: `latency ${b}`, fraction: (i + p.fraction) / backends.length }) : undefined,
     });
     i++;
