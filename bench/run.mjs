@@ -13,13 +13,13 @@
  *   --cpu                   add the cpu backend to the latency cells (default: full mode only)
  *   --batches N --batch-size N   pruning analysis images (quick 2 × 64, full 8 × 64)
  *   --ft-epochs N --ft-lr X fine-tune budget (default 1 epoch, lr 0.01, on the lossless subset)
- *   --subset-train N        real CIFAR-10 training images in the lossless subset (quick 256, full 2000; ≤ 4000)
+ *   --subset-train N        real CIFAR-10 training images in the lossless subset (quick 256, full 4000; ≤ 4000)
  *   --full-train-split      full mode: fine-tune and train the zoo models on all 50000 training images instead of the
  *                           subset (a GPU-sized budget: hours per cell on 2 CPU cores)
  *   --prune-arch resnet20|resnet56   (quick resnet20, full resnet56)
  *   --vgg-epochs N --densenet-epochs N   zoo training budgets in full mode (default 1 epoch each over the training
  *                           data above; 0 skips)
- *   --zoo-images N          full mode: zoo training uses the first N subset images (default 1000)
+ *   --zoo-images N          full mode: zoo training uses the first N lossless training images (default 2000)
  *   --seed N                seed of analysis sampling, the random criterion and training (default 1)
  *   --no-report             do not regenerate docs/benchmarks.md
  */
@@ -44,9 +44,9 @@ const started = Date.now();
 const log = (m) => console.log(m);
 
 const shared = requireShared();
-const subset = buildSubset(shared, { train: num('--subset-train', quick ? 256 : 2000), test: 200 });
+const subset = buildSubset(shared, { train: num('--subset-train', quick ? 256 : 4000), test: 200 });
 const fullSplit = flag('--full-train-split');
-const zooImages = num('--zoo-images', 1000);
+const zooImages = num('--zoo-images', 2000);
 const zooSubset = quick || fullSplit ? null : buildSubset(shared, { train: zooImages, test: 200 });
 const session = new StudioSession({ dist: resolve(ROOT, opt('--dist', 'dist')), shared, benchData: subset.dir, log });
 log(`bench: ${quick ? 'quick' : 'FULL'} mode; starting Chromium on ${opt('--dist', 'dist')}`);

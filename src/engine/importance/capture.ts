@@ -1,10 +1,12 @@
 /**
  * Activation capture: a sub-model of `model` whose outputs are the named layers' outputs,
- * run in inference mode; each output comes back dataSync'd as a Float32Array with its shape,
+ * run in inference mode; each output comes back read into a caller-owned Float32Array with its shape
+ * (./readback.ts),
  * and every tensor is disposed before returning. Only top-level layers can be captured.
  */
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors';
+import { readFloat32Owned } from './readback';
 
 export interface CapturedMap {
   /** Owned by the caller (never tfjs's own storage): it may be transferred. */
@@ -53,10 +55,7 @@ export function createCapture(model: tf.LayersModel, layers: string[]): Capture 
         res.forEach((t, i) => {
           const s = t.shape;
           const shape: [number, number, number, number] = s.length === 4 ? [s[0]!, s[1]!, s[2]!, s[3]!] : [s[0]!, 1, 1, s[1]!];
-          // the caller owns `data` (analyze() may transfer it to a worker): wasm and webgl hand back a fresh
-          // copy; the cpu backend hands back its own storage, so copy that one
-          const d = t.dataSync() as Float32Array;
-          out.set(layers[i]!, { data: tf.getBackend() === 'cpu' ? d.slice() : d, shape });
+          out.set(layers[i]!, { data: readFloat32Owned(t), shape });
         });
       } finally {
         tf.dispose(res);
