@@ -21,6 +21,8 @@ const esc = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** Published numbers: THEIRS, as reported by the authors, never measured here. */
 export const PUBLISHED = [
   { method: 'HRank (Lin et al., CVPR 2020)', model: 'ResNet-56, CIFAR-10', baseline: '93.26 %', pruned: '93.17 %', flopsCut: '50.0 %', paramsCut: '42.4 %', budget: 'pruned layer by layer, fine-tuning after each layer (group) — tens of epochs each (≈30), as reported by the authors' },
+  { method: 'Torch-Pruning, L1 norm (Fang et al., DepGraph, CVPR 2023: repo benchmarks/readme.md)', model: 'ResNet-56, CIFAR-10', baseline: '93.53 %', pruned: '92.93 %', flopsCut: '52.8 % (MACs ×2.12)', paramsCut: '—', budget: 'global L1 pruning to ×2.11 MACs, then 100 epochs of fine-tuning (SGD, lr 0.01, ÷10 at epochs 60 and 80: the benchmark script\'s defaults)' },
+  { method: 'Torch-Pruning, DepGraph group pruning (same source)', model: 'ResNet-56, CIFAR-10', baseline: '93.53 %', pruned: '93.91 %', flopsCut: '53.1 % (MACs ×2.13)', paramsCut: '—', budget: '100 epochs of group-sparsity training, global group-norm pruning, then 100 epochs of fine-tuning' },
   { method: 'CHIP (Sui et al., NeurIPS 2021)', model: 'ResNet-56, CIFAR-10', baseline: '93.26 %', pruned: '94.16 %', flopsCut: '47.4 %', paramsCut: '42.8 %', budget: 'one-shot pruning, then a long fine-tuning schedule (hundreds of epochs), as reported by the authors' },
 ];
 
@@ -176,6 +178,20 @@ export function renderReport(data, file) {
   out.push('Top-1 on CIFAR-10 test 0–999 (lossless). "MACs speed-up (ideal)" is original MACs / pruned MACs; the measured speed-up divides the original\'s median b1 latency by the pruned model\'s, both measured back to back inside the same cell (the machine is shared, so latencies drift between cells). The min of the timed runs is shown too: under contention from other jobs it is the steadier of the two.', '');
   out.push('![Pareto: top-1 vs MACs](benchmarks-pareto.svg)', '');
 
+  // 7b
+  const po = Object.entries(c).filter(([id]) => id.startsWith('prune-only:'));
+  if (po.length) {
+    const arch = po.find(([, v]) => v.status === 'ok')?.[1].result.arch ?? cfg.pruneOnlyArch;
+    const base0 = po.find(([, v]) => v.status === 'ok')?.[1].result.base;
+    out.push(`## 7b. One-shot pruning, no fine-tune: ${arch}, −${(cfg.pruneTarget ?? 0) * 100} % MACs, ${cfg.pruneScope} scope`, '');
+    out.push(`Original: ${K(base0?.params)} params, ${M(base0?.macs)} MACs (= ${M(base0?.flops)} FLOPs), top-1 on test 0–999 ${pct(ok(`accuracy:${arch}:test0-999`)?.top1, 2)}. Same analysis budget as section 7 (${cfg.batches} × ${cfg.batchSize} training images); no fine-tuning, so this isolates what each criterion keeps.`, '');
+    out.push(table(['criterion', 'analysis time', 'top-1 right after pruning', 'params', 'MACs', 'FLOPs (2×MACs)', 'MACs kept', 'wasm b1 median, original → pruned', 'min, original → pruned'], po.map(([id, v]) => {
+      const r = v.status === 'ok' ? v.result : null;
+      if (!r) return [id.split(':').pop(), `failed: ${esc(v.error?.message)}`, '', '', '', '', '', '', ''];
+      return [r.criterion, r.analysis.images ? `${ms(r.analysis.ms)} (${r.analysis.images} img)` : ms(r.analysis.ms), `**${pct(r.pruned.top1Test0to999)}**`, K(r.pruned.params), M(r.pruned.macs), M(r.pruned.flops), `${(r.macsRatio * 100).toFixed(1)} %`, `${ms(r.baseLatency?.medianMs)} → ${ms(r.latency?.medianMs)}`, `${ms(r.baseLatency?.minMs)} → ${ms(r.latency?.minMs)}`];
+    })), '');
+  }
+
   // 8
   out.push('## 8. Zoo training', '');
   const zoo = Object.entries(c).filter(([id]) => id.startsWith('zoo-train:'));
@@ -184,12 +200,21 @@ export function renderReport(data, file) {
     const r = v.status === 'ok' ? v.result : null;
     return r ? [r.arch, `${r.options.epochs} epoch(s), batch ${r.options.batchSize}, lr ${r.options.lr} ${r.options.schedule}`, esc(r.data ?? 'CIFAR-10 full training split'), r.backend, K(r.params), M(r.macs), ms(r.trainMs), n1(r.history.at(-1)?.imagesPerSecond), pct(r.top1Test0to999), ms(r.latencyWasm?.medianMs)] : [id, `failed: ${esc(v.error?.message)}`, '', '', '', '', '', '', '', ''];
   })), '');
+  const zp = zoo.filter(([, v]) => v.status === 'ok' && v.result.pruned);
+  if (zp.length) {
+    out.push('The same trained models pruned to −50 % MACs by L1 filter norm (`studio.prune`, uniform), no fine-tune: the seed\'s original-vs-pruned row.', '');
+    out.push(table(['model', 'params original → pruned', 'MACs original → pruned (FLOPs = 2 × MACs)', 'top-1 test 0–999 original → pruned', 'wasm b1 median original → pruned', 'measured speed-up'], zp.map(([, v]) => {
+      const r = v.result;
+      const a = r.latencyWasm?.medianMs;
+      const b = r.pruned.latencyWasm?.medianMs;
+      return [r.arch, `${K(r.params)} → ${K(r.pruned.params)}`, `${M(r.macs)} → ${M(r.pruned.macs)}`, `${pct(r.top1Test0to999)} → ${pct(r.pruned.top1Test0to999)}`, `${ms(a)} → ${ms(b)}`, a && b ? `×${(a / b).toFixed(2)} (MACs ×${(r.macs / r.pruned.macs).toFixed(2)})` : '—'];
+    })), '');
+  }
 
   // published
   out.push('## Published reference (THEIRS, not measured here)', '');
   out.push('These are the numbers **as reported by the authors** in their papers, on the original CIFAR-10 test set (10000 lossless images) with their own baselines and far larger fine-tuning budgets. They are here to place our measurements, not to compare like with like.', '');
   out.push(table(['method', 'model', 'their baseline top-1', 'their pruned top-1', 'FLOPs removed', 'params removed', 'their fine-tune budget'], PUBLISHED.map((p) => [p.method, p.model, p.baseline, p.pruned, p.flopsCut, p.paramsCut, p.budget])), '');
-  out.push('Torch-Pruning (Fang et al., DepGraph, CVPR 2023) also reports ResNet-56 results; they are left out because we could not check the exact figures offline.', '');
 
   out.push('## How the bench works', '');
   out.push([

@@ -8,7 +8,7 @@
  *   --resume                skip the cells already recorded as ok in the results file
  *   --out FILE              results file (default bench/results/<date>-<host>[-quick].json)
  *   --dist DIR              built app to serve (default dist)
- *   --only REGEX            run only the cells whose id matches
+ *   --only REGEX            run only the cells whose id matches (other cells already in the results file are kept)
  *   --webgpu / --no-webgpu  force WebGPU latency cells on or off (default: off in quick mode on a software adapter)
  *   --cpu                   add the cpu backend to the latency cells (default: full mode only)
  *   --batches N --batch-size N   pruning analysis images (quick 2 × 64, full 8 × 64)
@@ -80,6 +80,7 @@ const cfg = {
   analysisCriteria: quick ? ['hrank', 'chip'] : ['hrank', 'chip', 'apoz', 'mean', 'taylor', 'l1', 'fpgm', 'random'],
   analysisBatches: quick ? 1 : 5,
   analysisBatchSize: 128,
+  pruneOnlyArch: quick ? null : 'resnet20',
   pruneTarget: 0.5,
   pruneScope: 'uniform',
   batches: num('--batches', quick ? 2 : 8),
@@ -102,14 +103,15 @@ const cfg = {
 const date = new Date().toISOString().slice(0, 10);
 const path = resolve(opt('--out', join(ROOT, 'bench/results', `${date}-${hostname()}${quick ? '-quick' : ''}.json`)));
 const resume = flag('--resume');
-const prior = resume ? loadResults(path) : null;
+const only = opt('--only', undefined);
+// --only keeps the rest of an existing results file (the selected cells run again unless --resume skips the ok ones)
+const prior = resume || only ? loadResults(path) : null;
 if (prior && prior.mode !== (quick ? 'quick' : 'full')) throw new Error(`${path} holds a ${prior.mode} run; --resume needs the same mode.`);
 const data = prior ?? { schema: 1, mode: quick ? 'quick' : 'full', startedAt: new Date().toISOString(), host: hostname(), cells: {} };
 data.config = cfg;
 saveResults(path, data);
 
 let cells = buildCells(session, cfg);
-const only = opt('--only', undefined);
 if (only) cells = cells.filter((c) => new RegExp(only).test(c.id));
 log(`${cells.length} cells → ${path}`);
 

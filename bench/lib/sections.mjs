@@ -195,6 +195,31 @@ export function buildCells(session, cfg) {
     });
   }
 
+  // 7b. one-shot pruning of a second model, no fine-tune: accuracy right after pruning for every criterion
+  if (cfg.pruneOnlyArch) {
+    for (const criterion of cfg.criteria) {
+      add({
+        id: `prune-only:${cfg.pruneOnlyArch}:${criterion}`, section: 7, title: `${cfg.pruneOnlyArch}, ${criterion}, −${cfg.pruneTarget * 100}% MACs (${cfg.pruneScope}), no fine-tune`,
+        estimateMs: 45_000,
+        run: async (log) => {
+          await wasm();
+          const base = await akamaster(cfg.pruneOnlyArch);
+          const { summary: cifar } = await session.cifar(log);
+          const o = { criterion, target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: true, name: `${cfg.pruneOnlyArch} ${criterion} −${cfg.pruneTarget * 100}% MACs` };
+          const p = await session.call((s, a, onProgress) => s.prune(a.m, a.d, a.o, onProgress), { m: base.id, d: cifar.id, o }, log);
+          const baseLatency = unwrap(await lat(base.id, 'wasm'), 'wasm');
+          const latency = unwrap(await lat(p.model.id, 'wasm'), 'wasm');
+          await session.call((s, id) => s.deleteModel(id), p.model.id);
+          return {
+            arch: cfg.pruneOnlyArch, criterion, options: o, analysis: { ms: p.analysis?.ms, images: p.analysis?.images, workers: p.analysis?.workers },
+            base: { params: base.params, macs: base.macs, flops: base.flops }, pruned: { params: p.model.params, macs: p.model.macs, flops: p.model.flops, top1Test0to999: p.top1AfterPrune },
+            macsRatio: p.model.macs / base.macs, baseLatency, latency,
+          };
+        },
+      });
+    }
+  }
+
   // 8. zoo training
   for (const z of cfg.zooTraining) {
     add({
@@ -215,7 +240,12 @@ export function buildCells(session, cfg) {
         await wasm();
         const ev = await session.call((s, a, onProgress) => s.evaluate(a.m, a.d, { split: 'test', start: 0, end: 1000 }, onProgress), { m: r.model.id, d: cifar.id }, log);
         const latency = unwrap(await lat(r.model.id, 'wasm'), 'wasm');
-        return { arch: z.arch, backend, options: opts, trainImages: summary.counts.train, data: cfg.zooSubset ? `real CIFAR-10 train images 0–${summary.counts.train - 1} (lossless)` : 'CIFAR-10 full training split', params: r.model.params, macs: r.model.macs, flops: r.model.flops, trainMs: r.ms, history: r.history, top1Test0to999: ev.top1, latencyWasm: latency };
+        // the trained model, pruned to −50 % MACs by L1 norm (weights only: the seed's original-vs-pruned row)
+        const po = { criterion: 'l1', target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, evaluate: true, name: `${z.arch} l1 −${cfg.pruneTarget * 100}% MACs` };
+        const p = await session.call((s, a, onProgress) => s.prune(a.m, a.d, a.o, onProgress), { m: r.model.id, d: cifar.id, o: po }, log);
+        const prunedLatency = unwrap(await lat(p.model.id, 'wasm'), 'wasm');
+        const pruned = { criterion: 'l1', params: p.model.params, macs: p.model.macs, flops: p.model.flops, top1Test0to999: p.top1AfterPrune, latencyWasm: prunedLatency };
+        return { arch: z.arch, pruned, backend, options: opts, trainImages: summary.counts.train, data: cfg.zooSubset ? `real CIFAR-10 train images 0–${summary.counts.train - 1} (lossless)` : 'CIFAR-10 full training split', params: r.model.params, macs: r.model.macs, flops: r.model.flops, trainMs: r.ms, history: r.history, top1Test0to999: ev.top1, latencyWasm: latency };
       },
     });
   }
