@@ -49,6 +49,13 @@ export function renderReport(data, file) {
     'npm run bench -- --full-train-split --vgg-epochs 30 --densenet-epochs 30   # GPU-sized budgets on all 50000 training images', 'npm run bench -- --resume         # continue an interrupted run (finished cells are skipped)', 'node bench/report.mjs [results.json]   # regenerate this page', '```', '');
   if (data.mode === 'quick') out.push('**Quick mode caveats:** ResNet-20 only; pruning analysis on ' + `${cfg.batches} × ${cfg.batchSize}` + ' training images; fine-tuning is a **demo-size budget** (' + `${cfg.ftEpochs} epoch on ${cfg.subset?.train} real CIFAR-10 training images` + '), so the "after fine-tune" columns show the direction, not converged accuracy. The machine is shared (2 cores, other jobs running), so latencies are noisy: compare medians within one run, not across runs.', '');
 
+  const laterCells = Object.entries(c).filter(([, v]) => v.commit && env?.git?.commit && v.commit !== env.git.commit);
+  if (laterCells.length) {
+    const byCommit = new Map();
+    for (const [id, v] of laterCells) byCommit.set(v.commit, [...(byCommit.get(v.commit) ?? []), id]);
+    out.push(`**Mixed run:** most cells ran on git ${env.git.commit.slice(0, 10)} (section 1); these were re-run later (\`--only\`) on a newer commit: ${[...byCommit].map(([k, ids]) => `${k.slice(0, 10)}: ${ids.map((i) => `\`${i}\``).join(', ')}`).join('; ')}.`, '');
+  }
+
   // 1
   out.push('## 1. Environment', '');
   if (env) {

@@ -4,6 +4,7 @@
  * `--resume` skips every cell already recorded as ok. Progress lines carry the elapsed time and an ETA computed
  * from the cells' rough cost estimates, rescaled by how long the finished cells actually took.
  */
+import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -38,6 +39,9 @@ export function withTimeout(promise, ms, what) {
  */
 export async function runCells(cells, { data, path, resume, onError, log = console.log }) {
   const t0 = Date.now();
+  // every cell records the commit it ran on: a results file can mix runs (--resume, --only)
+  let commit;
+  try { commit = execSync('git rev-parse HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { commit = undefined; }
   data.cells ??= {};
   const todo = cells.filter((c) => !(resume && data.cells[c.id]?.status === 'ok'));
   const skipped = cells.length - todo.length;
@@ -56,11 +60,11 @@ export async function runCells(cells, { data, path, resume, onError, log = conso
     let record;
     try {
       const result = await withTimeout(cell.run(cellLog), cell.timeoutMs ?? 30 * 60_000, cell.id);
-      record = { status: 'ok', section: cell.section, title: cell.title, ms: Date.now() - start, at: new Date().toISOString(), result };
+      record = { status: 'ok', section: cell.section, title: cell.title, ms: Date.now() - start, at: new Date().toISOString(), commit, result };
       log(`${stamp()}     ${cell.id}: ok in ${fmtDuration(record.ms)}`);
     } catch (e) {
       const err = e instanceof Error ? { message: e.message, code: e.code, stack: e.stack?.split('\n').slice(0, 6).join('\n') } : { message: String(e) };
-      record = { status: 'error', section: cell.section, title: cell.title, ms: Date.now() - start, at: new Date().toISOString(), error: err };
+      record = { status: 'error', section: cell.section, title: cell.title, ms: Date.now() - start, at: new Date().toISOString(), commit, error: err };
       log(`${stamp()}     ${cell.id}: FAILED after ${fmtDuration(record.ms)}: ${err.message}`);
       await onError?.(cell, e);
     }
