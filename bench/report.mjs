@@ -153,9 +153,10 @@ export function renderReport(data, file) {
   if (an.length) {
     out.push(`## 7a. Importance analysis time (\`studio.analyze\`, ${cfg.analysisArch}, ${cfg.analysisBatches} × ${cfg.analysisBatchSize} training images)`, '');
     out.push('Capture of every group\'s feature maps plus the criterion\'s statistics (weight criteria read kernels only). HRank and CHIP statistics run on the engine worker\'s statistics workers while the next chunk is captured (docs/importance.md). Aims on this 2-core machine: HRank under 15 s, CHIP under 60 s for ResNet-56 on 640 images.', '');
-    out.push(table(['criterion', 'images', 'time', 'per image', 'statistics workers', 'warnings'], an.map(([id, v]) => {
+    out.push(table(['criterion', 'images', 'time (median of the runs)', 'runs', 'per image', 'statistics workers', 'warnings'], an.map(([id, v]) => {
       const r = v.status === 'ok' ? v.result : null;
-      return r ? [r.criterion, r.images, ms(r.ms), r.images ? ms(r.ms / r.images) : '—', r.workers ?? 1, esc((r.warnings ?? []).join(' ')) || '—'] : [id.split(':').pop(), '', `failed: ${esc(v.error?.message)}`, '', '', ''];
+      const runs = r?.runsMs?.length > 1 ? r.runsMs.map(ms).join(', ') : '1';
+      return r ? [r.criterion, r.images, ms(r.ms), runs, r.images ? ms(r.ms / r.images) : '—', r.workers ?? 1, esc((r.warnings ?? []).join(' ')) || '—'] : [id.split(':').pop(), '', `failed: ${esc(v.error?.message)}`, '', '', '', ''];
     })), '');
   }
 

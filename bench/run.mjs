@@ -80,6 +80,7 @@ const cfg = {
   analysisCriteria: quick ? ['hrank', 'chip'] : ['hrank', 'chip', 'apoz', 'mean', 'taylor', 'l1', 'fpgm', 'random'],
   analysisBatches: quick ? 1 : 5,
   analysisBatchSize: 128,
+  analysisRepeats: quick ? 1 : 3,
   pruneOnlyArch: quick ? null : 'resnet20',
   pruneTarget: 0.5,
   pruneScope: 'uniform',

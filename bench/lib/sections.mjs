@@ -175,12 +175,18 @@ export function buildCells(session, cfg) {
         const m = await akamaster(cfg.analysisArch);
         const { summary } = await session.cifar(log);
         const o = { criterion, batches: cfg.analysisBatches, batchSize: cfg.analysisBatchSize, seed: cfg.seed };
-        const r = await session.call(async (s, a, onProgress) => {
-          const t = performance.now();
-          const an = await s.analyze(a.m, a.d, a.o, onProgress);
-          return { wallMs: performance.now() - t, ms: an.ms, images: an.images, groups: an.groups.length, warnings: an.warnings, workers: an.workers };
-        }, { m: m.id, d: summary.id, o }, log);
-        return { arch: cfg.analysisArch, criterion, options: o, ...r };
+        // the slow, aimed-at criteria are timed several times (the machine is shared): the median is the figure
+        const repeats = ['hrank', 'chip'].includes(criterion) ? cfg.analysisRepeats : 1;
+        const runs = [];
+        for (let i = 0; i < repeats; i++) {
+          runs.push(await session.call(async (s, a, onProgress) => {
+            const t = performance.now();
+            const an = await s.analyze(a.m, a.d, a.o, onProgress);
+            return { wallMs: performance.now() - t, ms: an.ms, images: an.images, groups: an.groups.length, warnings: an.warnings, workers: an.workers };
+          }, { m: m.id, d: summary.id, o }, log));
+        }
+        const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
+        return { arch: cfg.analysisArch, criterion, options: o, ...runs[0], ms: sorted[Math.floor(sorted.length / 2)], runsMs: runs.map((r) => r.ms) };
       },
     });
   }
