@@ -95,6 +95,9 @@ describe('analyze', () => {
     expect(() => runStatTask({ criterion: 'apoz' as 'hrank', data: new Float32Array(4), n: 1, h: 2, w: 2, channels: 1 })).toThrow(/No pooled statistic/);
     const data = Float32Array.from({ length: 2 * 3 }, (_, i) => i); // 2 positions × 3 channels
     expect(Array.from(sliceChannels({ data, n: 1, h: 1, w: 2, c: 3, offset: 1, channels: 2 }))).toEqual([1, 2, 4, 5]);
+    const whole = sliceChannels({ data, n: 1, h: 1, w: 2, c: 3, offset: 0, channels: 3 });
+    expect(Array.from(whole)).toEqual(Array.from(data));
+    expect(whole.buffer).not.toBe(data.buffer); // a copy: it may be transferred
     const r = runStatTask({ criterion: 'hrank', data: new Float32Array([1, 0, 0, 1, 1, 0, 0, 0]), n: 2, h: 2, w: 2, channels: 1 });
     expect(Array.from(r.sum)).toEqual([3]);
     expect(r.images).toBe(2);
