@@ -17,7 +17,7 @@
  *   --full-train-split      full mode: fine-tune and train the zoo models on all 50000 training images instead of the
  *                           subset (a GPU-sized budget: hours per cell on 2 CPU cores)
  *   --prune-arch resnet20|resnet56   (quick resnet20, full resnet56)
- *   --vgg-epochs N --densenet-epochs N   zoo training budgets in full mode (default 1 epoch each over the training
+ *   --vgg-epochs N --densenet-epochs N   zoo training budgets in full mode (default 2 epochs each over the training
  *                           data above; 0 skips)
  *   --zoo-images N          full mode: zoo training uses the first N lossless training images (default 2000)
  *   --seed N                seed of analysis sampling, the random criterion and training (default 1)
@@ -94,8 +94,8 @@ const cfg = {
   subset: { file: subset.file, train: subset.train, test: subset.test },
   prunedLatencyBackends: ['wasm', ...(useWebgpu ? ['webgpu'] : [])],
   zooTraining: quick ? [] : [
-    { arch: 'vgg16', epochs: num('--vgg-epochs', 1), estimateMs: (fullSplit ? 3 * 3600_000 : 400_000) * num('--vgg-epochs', 1) },
-    { arch: 'densenet40', epochs: num('--densenet-epochs', 1), estimateMs: (fullSplit ? 3 * 3600_000 : 400_000) * num('--densenet-epochs', 1) },
+    { arch: 'vgg16', epochs: num('--vgg-epochs', 2), estimateMs: (fullSplit ? 3 * 3600_000 : 150_000) * num('--vgg-epochs', 2) },
+    { arch: 'densenet40', epochs: num('--densenet-epochs', 2), estimateMs: (fullSplit ? 3 * 3600_000 : 400_000) * num('--densenet-epochs', 2) },
   ].filter((z) => z.epochs > 0),
   zooBackend: opt('--zoo-backend', undefined),
   cellTimeoutMs: quick ? 10 * 60_000 : 48 * 3600_000,
