@@ -5,7 +5,7 @@
  */
 import type { BackendName, BackendStatus } from '../engine/backends/types';
 import type { DatasetKind } from '../engine/data/types';
-import type { ModelInfo } from '../engine/models/types';
+import type { ModelInfo, RecoverSummary } from '../engine/models/types';
 import type { Progress } from '../engine/progress';
 import type { ReportRow as EngineReportRow } from '../engine/metrics/report';
 import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions } from '../engine/deploy/types';
@@ -127,8 +127,31 @@ export interface AnalyzeOptions { criterion: Criterion; batches?: number; batchS
 export interface AnalysisResult { criterion: Criterion; groups: { id: string; layers: string[]; channels: number; scores: number[] }[]; warnings: string[]; images: number; ms: number; /** Statistics workers used (HRank/CHIP run on a pool in the browser; 1 = on the engine thread). */ workers?: number }
 
 export interface PlanTarget { macs?: number; params?: number; ratios?: Record<string, number> }
-export interface PlanOptionsApi { target: PlanTarget; scope?: 'uniform' | 'global'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
-export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[] }
+/**
+ * scope: 'auto' (default) prunes inner channels only (residual streams and concatenated features kept whole) when
+ * that reaches the target, else every group uniformly; 'inner', 'uniform' and 'global' force one (docs/pruning-engine.md).
+ */
+export interface PlanOptionsApi { target: PlanTarget; scope?: 'auto' | 'inner' | 'uniform' | 'global'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
+export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[]; scope?: 'inner' | 'uniform' | 'global'; scopeReason?: string }
+
+/** Recovery after surgery (docs/pruning-engine.md, "Recovery"). */
+export interface RecoverOptionsApi {
+  /** Calibration images from the training split (default 512). */
+  calibrationImages?: number;
+  /** 'shuffled' (default, seeded) or the split's 'first' N records. */
+  calibrationSampling?: 'shuffled' | 'first';
+  /** Sampled output positions per image and layer (default 32). */
+  positions?: number;
+  /** Ridge λ relative to mean(diag XᵀX) (default 1e-3). */
+  ridge?: number;
+  /** 'reduced' (default): layers whose inputs lost channels; 'all': every linear layer. */
+  layers?: 'reduced' | 'all';
+  seed?: number;
+}
+export type RecoverMethodApi = 'none' | 'bn' | 'reconstruct';
+/** studio.prune options: analysis + plan + recovery (default 'reconstruct' when a dataset is given) + evaluation. */
+export type PruneOptionsApi = AnalyzeOptions & PlanOptionsApi & RecoverOptionsApi & { recover?: RecoverMethodApi; evaluate?: boolean; name?: string; evalLimit?: number };
+export interface ReconstructResult { model: ModelInfo; recover: RecoverSummary; top1Before?: number; top1After?: number }
 
 export interface IterativeOptionsApi {
   criterion: Criterion;
@@ -152,7 +175,14 @@ export interface IterativeResult { runId: string; versions: ModelInfo[]; final: 
 export interface SensitivityOptionsApi { ratios?: number[]; images?: number; batchSize?: number; groups?: string[] }
 export interface SensitivityResult { baseTop1: number; images: number; curves: Record<string, { ratio: number; top1: number }[]> }
 
-export interface PruneResult { model: ModelInfo; plan?: PlanResult; analysis?: AnalysisResult; top1AfterPrune?: number }
+export interface PruneResult {
+  model: ModelInfo; plan?: PlanResult; analysis?: AnalysisResult;
+  /** Top-1 of the stored (recovered, when recovered) version; with evaluate. */
+  top1AfterPrune?: number;
+  /** Top-1 of the surgery's output before recovery; with evaluate and recovery. */
+  top1BeforeRecover?: number;
+  recover?: RecoverSummary;
+}
 
 // ---------- measures & report ----------
 export interface LatencyStats { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number; throughput: number }
@@ -219,7 +249,9 @@ export interface StudioApi {
   pruneModel(modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options?: { minChannels?: number; roundTo?: number; protect?: string[]; name?: string }): Promise<ModelInfo>;
   analyze(modelId: string, datasetId: string | null, options: AnalyzeOptions, onProgress?: OnProgress, jobId?: string): Promise<AnalysisResult>;
   plan(modelId: string, analysis: AnalysisResult, options: PlanOptionsApi): Promise<PlanResult>;
-  prune(modelId: string, datasetId: string | null, options: AnalyzeOptions & PlanOptionsApi & { evaluate?: boolean; name?: string }, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;
+  prune(modelId: string, datasetId: string | null, options: PruneOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;
+  /** Recovers a pruned version against the model it was pruned from (a new version): reconstruction or BN recalibration. */
+  reconstruct(prunedId: string, originalId: string, datasetId: string, options?: RecoverOptionsApi & { method?: 'bn' | 'reconstruct'; evaluate?: boolean; evalLimit?: number; name?: string }, onProgress?: OnProgress, jobId?: string): Promise<ReconstructResult>;
   /** Prunes each group alone at a few ratios (by the analysis' scores) and measures top-1 on test images: one curve per group. */
   sensitivity(modelId: string, datasetId: string, analysis: AnalysisResult, options?: SensitivityOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<SensitivityResult>;
   /** Per-group ratios from sensitivity curves that meet a MACs reduction target (feed them to plan as target.ratios). */

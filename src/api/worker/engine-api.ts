@@ -123,6 +123,9 @@ export class EngineApi implements T.StudioApi {
   prune(modelId: string, datasetId: string | null, options: Parameters<T.StudioApi['prune']>[2], onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j));
   }
+  reconstruct(prunedId: string, originalId: string, datasetId: string, options: Parameters<T.StudioApi['reconstruct']>[3] = {}, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => pruning.reconstruct(this.ctx, prunedId, originalId, datasetId, options, j));
+  }
   sensitivity(modelId: string, datasetId: string, analysis: T.AnalysisResult, options: T.SensitivityOptionsApi = {}, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.sensitivity(this.ctx, modelId, datasetId, analysis, options, j));
   }

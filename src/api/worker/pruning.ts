@@ -12,9 +12,10 @@ import type { EvalRecord } from '../../engine/models/types';
 import { validateForDataset } from '../../engine/models/validate';
 import { makePlan } from '../../engine/plan/planner';
 import { ratiosForTarget, sensitivity as runSensitivity } from '../../engine/plan/sensitivity';
-import { pruneModel as surgery, type PruneOptions } from '../../engine/prune';
+import { pruneModelDetailed, type PruneOptions } from '../../engine/prune';
+import { recoverPruned, type RecoverMethod } from '../../engine/recover/recover';
 import type { JobOptions } from '../../engine/progress';
-import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, PlanResult, PruneResult, SensitivityOptionsApi, SensitivityResult } from '../types';
+import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, PlanResult, PruneOptionsApi, PruneResult, RecoverOptionsApi, ReconstructResult, SensitivityOptionsApi, SensitivityResult } from '../types';
 import type { ModelInfo } from '../types';
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
@@ -59,31 +60,114 @@ export async function analyze(ctx: WorkerContext, modelId: string, datasetId: st
 
 export async function plan(ctx: WorkerContext, modelId: string, analysis: AnalysisResult, o: PlanOptionsApi): Promise<PlanResult> {
   const { model, graph } = await graphOf(ctx, modelId);
-  return makePlan(model, graph, analysis as Analysis, { scope: 'uniform', ...o });
+  return makePlan(model, graph, analysis as Analysis, { ...o, scope: o.scope ?? 'auto' });
 }
 
 function describeTarget(o: PlanOptionsApi): string {
   const t = o.target;
   const parts = [t.macs !== undefined ? `${Math.round(t.macs * 100)}% MACs` : '', t.params !== undefined ? `${Math.round(t.params * 100)}% params` : '', t.ratios ? 'per-layer ratios' : ''].filter(Boolean);
-  return `${parts.join(', ') || 'explicit channels'} removed, ${o.scope ?? 'uniform'}`;
+  return `${parts.join(', ') || 'explicit channels'} removed, ${o.scope ?? 'auto'}`;
+}
+
+/** How a pruned model is recovered before it is stored (none: as surgery left it). */
+interface RecoverStep {
+  method: RecoverMethod;
+  datasetId: string;
+  options: RecoverOptionsApi;
+  /** Measure top-1 of the unrecovered model first (on the test split's first `evalLimit` images). */
+  evalLimit?: number;
+}
+
+function recoverStepName(method: RecoverMethod, images: number): string {
+  return method === 'bn' ? `BatchNorm statistics recalibrated on ${images} images` : `reconstructed from ${images} images`;
 }
 
 export async function pruneWith(
-  ctx: WorkerContext, modelId: string, remove: Record<string, number[]>, options: PruneOptions & { name?: string; criterion?: string; step?: string },
+  ctx: WorkerContext, modelId: string, remove: Record<string, number[]>,
+  options: PruneOptions & { name?: string; criterion?: string; step?: string; recover?: RecoverStep }, job: JobOptions = {},
 ): Promise<ModelInfo> {
   const { model } = await graphOf(ctx, modelId);
   const base = await modelRecord(ctx, modelId);
   const t0 = performance.now();
-  const pruned = surgery(model, remove, options);
+  const { model: pruned, applied } = pruneModelDetailed(model, remove, options);
   const surgeryMs = performance.now() - t0;
+  let recovered: Awaited<ReturnType<typeof recoverWith>> | null = null;
+  try {
+    if (options.recover) recovered = await recoverWith(ctx, model, pruned, applied, options.recover, job);
+  } catch (e) {
+    pruned.dispose();
+    throw e;
+  }
+  const step = options.step ?? `pruned ${Object.values(applied).reduce((n, r) => n + r.length, 0)} channels`;
   const info = await saveModel(ctx, pruned, {
     name: options.name ?? `${base.name} · pruned${options.criterion ? ` (${options.criterion})` : ''}`,
     parentId: modelId,
-    step: options.step ?? `pruned ${Object.values(remove).reduce((n, r) => n + r.length, 0)} channels`,
+    step: recovered ? `${step}; ${recoverStepName(recovered.report.method, recovered.report.images)}` : step,
   });
-  const extra = { criterion: options.criterion, pruneRatio: base.macs > 0 ? 1 - info.macs / base.macs : 0 };
-  const rec = await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, ...extra, measures: { ...m.measures, surgeryMs } }));
+  const extra: Partial<ModelInfo> = {
+    criterion: options.criterion, pruneRatio: base.macs > 0 ? 1 - info.macs / base.macs : 0, pruning: { from: modelId, removed: applied },
+    ...(recovered ? { recover: recovered.report } : {}),
+  };
+  const rec = await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({
+    ...m, ...extra, measures: { ...m.measures, surgeryMs, ...(recovered?.before ? { beforeRecover: recovered.before } : {}) },
+  }));
   return rec.meta;
+}
+
+/** Recovers `pruned` in place against `original`; optionally measures top-1 before. */
+async function recoverWith(
+  ctx: WorkerContext, original: tf.LayersModel, pruned: tf.LayersModel, removed: Record<string, number[]>, step: RecoverStep, job: JobOptions,
+): Promise<{ report: ModelInfo['recover'] & {}; before?: EvalRecord }> {
+  const ds = await loadDataset(ctx, step.datasetId);
+  validateForDataset(original, { imageSize: ds.info.imageSize, classes: ds.info.classes });
+  const train = requireSplit(ds, 'train');
+  const input = getStudioMeta(original).input;
+  let before: EvalRecord | undefined;
+  if (step.evalLimit !== undefined) {
+    const test = requireSplit(ds, 'test');
+    const end = Math.min(step.evalLimit, test.count);
+    const r = await evaluateModel(pruned, test, ds.info.imageSize, input, { end, signal: job.signal });
+    before = { top1: r.top1, top5: r.top5, count: r.count, split: 'test', start: 0, end, at: Date.now() };
+  }
+  const o = step.options;
+  const report = await recoverPruned(original, pruned, removed, train, {
+    method: step.method, input, imageSize: ds.info.imageSize, images: o.calibrationImages, positions: o.positions, ridge: o.ridge,
+    sampling: o.calibrationSampling, seed: o.seed, layers: o.layers, ...job,
+  });
+  return { report, before };
+}
+
+/**
+ * Recovers a stored pruned version against the model it was pruned from (studio.reconstruct): a new version,
+ * child of the pruned one. The pruned version must carry its pruning record (every version the studio prunes does).
+ */
+export async function reconstruct(
+  ctx: WorkerContext, prunedId: string, originalId: string, datasetId: string, o: RecoverOptionsApi & { method?: RecoverMethod; evaluate?: boolean; evalLimit?: number; name?: string }, job: JobOptions,
+): Promise<ReconstructResult> {
+  const rec = await modelRecord(ctx, prunedId);
+  const origRec = await modelRecord(ctx, originalId);
+  if (!rec.pruning) throw new StudioError('bad-input', `"${rec.name}" carries no record of the channels surgery removed (it was not made by Prune, or was trained since): recover the version Prune made.`);
+  if (rec.pruning.from !== originalId) throw new StudioError('bad-input', `"${rec.name}" was pruned from another model than "${origRec.name}": choose the model it was pruned from.`);
+  const method = o.method ?? 'reconstruct';
+  const sub = (lo: number, hi: number) => (job.onProgress ? { ...job, onProgress: (p: Parameters<NonNullable<JobOptions['onProgress']>>[0]) => job.onProgress!({ ...p, fraction: lo + (hi - lo) * p.fraction }) } : job);
+  const original = await loadModel(ctx, originalId);
+  const copy = await loadModel(ctx, prunedId, true);
+  let r: Awaited<ReturnType<typeof recoverWith>>;
+  try {
+    r = await recoverWith(ctx, original, copy, rec.pruning.removed, { method, datasetId, options: o, evalLimit: o.evaluate ? o.evalLimit ?? 1000 : undefined }, sub(0, 0.9));
+  } catch (e) {
+    copy.dispose();
+    throw e;
+  }
+  const info = await saveModel(ctx, copy, { name: o.name ?? `${rec.name} · ${method === 'bn' ? 'BN recalibrated' : 'reconstructed'}`, parentId: prunedId, step: recoverStepName(method, r.report.images) });
+  let meta = (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, criterion: rec.criterion, pruneRatio: rec.pruneRatio, pruning: rec.pruning, recover: r.report }))).meta;
+  let top1After: number | undefined;
+  if (o.evaluate) {
+    const ev = await quickEval(ctx, info.id, datasetId, o.evalLimit ?? 1000, sub(0.9, 1));
+    top1After = ev.top1;
+    meta = (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, measures: { ...m.measures, afterPrune: ev, ...(r.before ? { beforeRecover: r.before } : {}) } }))).meta;
+  }
+  return { model: meta, recover: r.report, top1Before: r.before?.top1, top1After };
 }
 
 export async function pruneModel(
@@ -105,20 +189,27 @@ export async function quickEval(ctx: WorkerContext, modelId: string, datasetId: 
 
 export async function prune(
   ctx: WorkerContext, modelId: string, datasetId: string | null,
-  o: AnalyzeOptions & PlanOptionsApi & { evaluate?: boolean; name?: string; evalLimit?: number }, job: JobOptions,
+  o: PruneOptionsApi, job: JobOptions,
 ): Promise<PruneResult> {
   const sub = (lo: number, hi: number) => (job.onProgress ? { ...job, onProgress: (p: Parameters<NonNullable<JobOptions['onProgress']>>[0]) => job.onProgress!({ ...p, fraction: lo + (hi - lo) * p.fraction }) } : job);
-  const analysis = await analyze(ctx, modelId, datasetId, o, sub(0, 0.8));
+  const method = o.recover ?? (datasetId ? 'reconstruct' : 'none');
+  if (method !== 'none' && !datasetId) throw new StudioError('bad-input', `Recovery (${method}) reads calibration images: choose a dataset, or pass recover: 'none'.`);
+  const dataCriterion = DATA_CRITERIA.includes(o.criterion);
+  const [a1, a2] = method === 'none' ? [dataCriterion ? 0.8 : 0, 0.8] : [dataCriterion ? 0.4 : 0, 0.9];
+  const analysis = await analyze(ctx, modelId, datasetId, o, sub(0, a1));
   const p = await plan(ctx, modelId, analysis, o);
-  const info = await pruneWith(ctx, modelId, p.remove, { minChannels: o.minChannels, roundTo: o.roundTo, protect: o.protect, name: o.name, criterion: o.criterion, step: `pruned by ${o.criterion}: ${describeTarget(o)}` });
+  const recover: RecoverStep | undefined = method === 'none' ? undefined : { method, datasetId: datasetId!, options: o, evalLimit: o.evaluate ? o.evalLimit ?? 1000 : undefined };
+  const info = await pruneWith(ctx, modelId, p.remove, {
+    minChannels: o.minChannels, roundTo: o.roundTo, protect: o.protect, name: o.name, criterion: o.criterion, step: `pruned by ${o.criterion}: ${describeTarget(o)}`, recover,
+  }, sub(a1, a2));
   let top1AfterPrune: number | undefined;
   let model = info;
   if (o.evaluate && datasetId) {
-    const ev = await quickEval(ctx, info.id, datasetId, o.evalLimit ?? 1000, sub(0.8, 1));
+    const ev = await quickEval(ctx, info.id, datasetId, o.evalLimit ?? 1000, sub(a2, 1));
     top1AfterPrune = ev.top1;
     model = (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, measures: { ...m.measures, afterPrune: ev } }))).meta;
   }
-  return { model, plan: p, analysis, top1AfterPrune };
+  return { model, plan: p, analysis, top1AfterPrune, ...(model.recover ? { recover: model.recover, top1BeforeRecover: model.measures?.beforeRecover?.top1 } : {}) };
 }
 
 export async function featureMaps(

@@ -45,7 +45,7 @@ class IdSpace {
   }
 }
 
-function shortWeightName(w: tf.LayerVariable): string {
+export function shortWeightName(w: tf.LayerVariable): string {
   const n = w.originalName ?? w.name;
   return n.slice(n.lastIndexOf('/') + 1).replace(/_\d+$/, '');
 }

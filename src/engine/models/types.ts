@@ -49,6 +49,26 @@ export interface ModelInfo {
   pruneRatio?: number;
   /** Measures recorded on this version (by evaluate / prune / benchmark), keyed for the report. */
   measures?: ModelMeasures;
+  /** Set on versions made by surgery (and their recovered copies): what was removed from which original. */
+  pruning?: PruningRecord;
+  /** Set on recovered versions: how the pruned model was recovered (recover/recover.ts RecoverReport). */
+  recover?: RecoverSummary;
+}
+
+export interface PruningRecord {
+  /** The model the channels were removed from. */
+  from: string;
+  /** Per channel group of `from`: the channel indices removed. */
+  removed: Record<string, number[]>;
+}
+
+export interface RecoverSummary {
+  method: 'bn' | 'reconstruct';
+  images: number;
+  positions: number;
+  ms: number;
+  batchNorms: number;
+  layers: { layer: string; target: 'block' | 'output'; unknowns: number; outputs: number; samples: number; errorBefore: number; errorAfter: number; ridge: number }[];
 }
 
 export interface EvalRecord { top1: number; top5: number; count: number; split: string; start: number; end: number; at: number }
@@ -57,8 +77,10 @@ export interface LatencyRecord { medianMs: number; p90Ms: number; minMs: number;
 export interface ModelMeasures {
   /** Latest evaluation per "split:start-end" key. */
   evals?: Record<string, EvalRecord>;
-  /** Top-1 measured right after pruning (before any fine-tuning), with its range key. */
+  /** Top-1 measured right after pruning (before any fine-tuning; after recovery when there was one), with its range key. */
   afterPrune?: EvalRecord;
+  /** Top-1 of the same surgery before recovery, when the pruned version was recovered. */
+  beforeRecover?: EvalRecord;
   /** Latency per backend on this device. */
   latency?: Record<string, LatencyRecord>;
   /** Latency per backend measured on other devices (phone bundles), keyed by device label. */

@@ -28,9 +28,25 @@ export interface PlanTarget {
   ratios?: Record<string, number>;
 }
 
+export type PlanScope = 'uniform' | 'global' | 'inner' | 'auto';
+
+/** Layer classes that merge several tensors channel by channel (their channels are a stream, not one layer's filters). */
+const MERGE_LAYERS = new Set(['Add', 'Concatenate', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Subtract']);
+
+/** True when the group's channels reach a merge layer (a residual stream or concatenated features). */
+export function isStreamGroup(graph: DependencyGraph, g: ChannelGroup): boolean {
+  const layers = graph.internals.graph.layers;
+  return g.members.some((m) => MERGE_LAYERS.has(layers.get(m.layer)?.getClassName() ?? ''));
+}
+
 export interface PlanOptions {
   target: PlanTarget;
-  scope: 'uniform' | 'global';
+  /**
+   * uniform / global: over every prunable group; inner: uniform over the groups that reach no Add, Concatenate
+   * or other merge (residual streams and dense-block features kept whole); auto: inner when it can reach the
+   * target, else uniform (the reason is in Plan.scopeReason).
+   */
+  scope: PlanScope;
   roundTo?: number;
   minChannels?: number;
   /** Layer names (or group ids) whose groups keep all channels. */
@@ -51,6 +67,9 @@ export interface Plan {
   ratios: Record<string, number>;
   /** E.g. the target could not be reached within maxRatio. */
   warnings: string[];
+  /** The scope the plan used ('auto' resolved) and why. */
+  scope: Exclude<PlanScope, 'auto'>;
+  scopeReason?: string;
 }
 
 interface Eligible {
@@ -79,6 +98,17 @@ function ratioLookup(groups: ChannelGroup[], ratios: Record<string, number>): Ma
 }
 
 export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis: Analysis, opts: PlanOptions): Plan {
+  if (opts.scope === 'auto') {
+    const inner = makePlan(model, graph, analysis, { ...opts, scope: 'inner' });
+    const reached = inner.warnings.length === 0 && Object.values(inner.ratios).some((r) => r > 0);
+    if (reached || !(opts.target.macs !== undefined || opts.target.params !== undefined)) {
+      return { ...inner, scopeReason: 'auto: inner channels only (residual streams and concatenated features kept whole), which reconstruction recovers best; the target is reachable that way' };
+    }
+    const uniform = makePlan(model, graph, analysis, { ...opts, scope: 'uniform' });
+    const why = Object.values(inner.ratios).some((r) => r > 0) ? 'pruning inner channels alone cannot reach the target' : 'the model has no inner (non-stream) channel groups';
+    return { ...uniform, scopeReason: `auto: uniform over every group, because ${why}` };
+  }
+  const scope = opts.scope;
   const { target } = opts;
   const maxRatio = Math.min(1, Math.max(0, opts.maxRatio ?? 0.9));
   const minChannels = Math.max(1, Math.floor(opts.minChannels ?? 1));
@@ -94,6 +124,7 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
     if (!g.prunable) continue;
     const layers = groupLayers(g);
     if ([...protect].some((p) => layers.has(p))) continue;
+    if (scope === 'inner' && isStreamGroup(graph, g)) continue;
     const s = scores.get(g.id);
     if (!s) continue;
     if (s.scores.length !== g.channels)
@@ -126,7 +157,7 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
   const hasBudget = target.macs !== undefined || target.params !== undefined;
 
   let removed = new Map<string, number>();
-  if (opts.scope === 'global' && hasBudget) {
+  if (scope === 'global' && hasBudget) {
     // channels in ascending normalised score, each group's list truncated at its cap
     const all: { g: number; v: number; c: number }[] = [];
     eligible.forEach((e, gi) => e.order.forEach((c) => all.push({ g: gi, v: e.norm[c]!, c })));
@@ -201,7 +232,7 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
   }
   const final = cost(removed);
   if (hasBudget && !meets(final) && warnings.length === 0) warnings.push('The target could not be reached.');
-  return { keep, remove, macs: final.macs, params: final.params, baseMacs: base.macs, baseParams: base.params, ratios, warnings };
+  return { keep, remove, macs: final.macs, params: final.params, baseMacs: base.macs, baseParams: base.params, ratios, warnings, scope };
 }
 
 /** Smallest t in [0, n] with ok(t) (ok assumed monotone), n + 1 if none. */

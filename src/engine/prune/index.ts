@@ -58,14 +58,29 @@ export function resolveRemoval(graph: DependencyGraph, remove: Record<string, nu
  * original model is not modified. Synchronous.
  */
 export function pruneModel(model: tf.LayersModel, remove: Record<string, number[]>, options: PruneOptions = {}): tf.LayersModel {
+  return pruneModelDetailed(model, remove, options).model;
+}
+
+/** pruneModel, also returning the removal actually applied (after minChannels/roundTo/protect) per group. */
+export function pruneModelDetailed(model: tf.LayersModel, remove: Record<string, number[]>, options: PruneOptions = {}): { model: tf.LayersModel; applied: Record<string, number[]> } {
   const graph = buildDependencyGraph(model, { protect: options.protect });
   const applied = resolveRemoval(graph, remove, options);
+  return { model: rebuildPruned(graph, removedAtoms(graph, applied)), applied };
+}
+
+/** Per atom of `graph`: 1 when its channel is in `removed` (group id → channel indices, already resolved). */
+export function removedAtoms(graph: DependencyGraph, removed: Record<string, number[]>): Uint8Array {
   const { groupAtoms, atomGroup } = graph.internals;
   const removedAtom = new Uint8Array(atomGroup.length);
   const index = new Map(graph.groups.map((g, i) => [g.id, i]));
-  for (const [id, list] of Object.entries(applied)) {
-    const atoms = groupAtoms[index.get(id) as number];
-    for (const c of list) removedAtom[atoms[c]] = 1;
+  for (const [id, list] of Object.entries(removed)) {
+    const gi = index.get(id);
+    if (gi === undefined) throw new StudioError('bad-input', `Unknown channel group "${id}".`);
+    const atoms = groupAtoms[gi];
+    for (const c of list) {
+      if (!(Number.isInteger(c) && c >= 0 && c < atoms.length)) throw new StudioError('bad-input', `Channel ${c} is out of range for group "${id}" (${atoms.length} channels).`);
+      removedAtom[atoms[c]] = 1;
+    }
   }
-  return rebuildPruned(graph, removedAtom);
+  return removedAtom;
 }
