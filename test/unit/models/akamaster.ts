@@ -1,5 +1,6 @@
 /** Test helper: loads an akamaster TF.js ResNet from ../shared (read-only). */
 import * as tf from '@tensorflow/tfjs';
+import type { SplitData } from '../../../src/engine/data/types';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -44,4 +45,15 @@ export function loadCifarRecords(): { x: Float32Array; labels: Uint8Array; n: nu
       for (let p = 0; p < 1024; p++) x[(r * 1024 + p) * 3 + c] = buf[o + 1 + c * 1024 + p];
   }
   return { x, labels, n };
+}
+
+/** Records [start, start + n) of the lossless test file as a split (NHWC bytes). */
+export function losslessSplit(start: number, n: number): SplitData {
+  const { x, labels } = loadCifarRecords();
+  return { count: n, images: Uint8Array.from(x.subarray(start * 3072, (start + n) * 3072)), labels: Uint16Array.from(labels.subarray(start, start + n)) };
+}
+
+/** First n lossless test images as a float tensor, NHWC 0..255 (caller disposes). */
+export function losslessImages(n: number): tf.Tensor4D {
+  return tf.tensor4d(loadCifarRecords().x.subarray(0, n * 3072), [n, 32, 32, 3]);
 }

@@ -1,43 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDependencyGraph } from '../../../src/engine/graph';
 import type { DependencyGraph } from '../../../src/engine/graph/types';
 import { countModel } from '../../../src/engine/metrics/count';
 import { pruneModel } from '../../../src/engine/prune';
+import { loadAkamaster, losslessImages } from '../models/akamaster';
 import { expectNoLeak } from '../../helpers/leak';
 import { withBackend } from '../../helpers/wasm';
 import { checkExact, expectSameOutputs, randomRemoval } from './helpers';
 
-const DIR = resolve(__dirname, '../../../../shared/models/akamaster-tfjs/resnet20');
-const DATA = resolve(__dirname, '../../../../shared/data/cifar-10-test-lossless-1000.bin');
-
-async function loadResnet20(): Promise<tf.LayersModel> {
-  const mj = JSON.parse(readFileSync(resolve(DIR, 'model.json'), 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-    userDefinedMetadata?: {};
-  };
-  const bin = readFileSync(resolve(DIR, 'group1-shard1of1.bin'));
-  return tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: mj.modelTopology,
-      weightSpecs: mj.weightsManifest[0].weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-      userDefinedMetadata: mj.userDefinedMetadata,
-    }),
-  );
-}
-
-/** First n CIFAR-10 test images, NHWC 0..255. */
-function cifar(n: number): tf.Tensor4D {
-  const buf = readFileSync(DATA);
-  const x = new Float32Array(n * 32 * 32 * 3);
-  for (let r = 0; r < n; r++)
-    for (let c = 0; c < 3; c++) for (let p = 0; p < 1024; p++) x[(r * 1024 + p) * 3 + c] = buf[r * 3073 + 1 + c * 1024 + p];
-  return tf.tensor4d(x, [n, 32, 32, 3]);
-}
+const loadResnet20 = () => loadAkamaster(20);
+const cifar = losslessImages;
 
 describe('akamaster resnet20', () => {
   let model: tf.LayersModel;
