@@ -151,6 +151,8 @@ export interface RecoverOptionsApi {
 export type RecoverMethodApi = 'none' | 'bn' | 'reconstruct';
 /** studio.prune options: analysis + plan + recovery (default 'reconstruct' when a dataset is given) + evaluation. */
 export type PruneOptionsApi = AnalyzeOptions & PlanOptionsApi & RecoverOptionsApi & { recover?: RecoverMethodApi; evaluate?: boolean; name?: string; evalLimit?: number };
+/** studio.pruneModel options. evaluate: top-1 on the test split's first evalLimit (default 1,000) images, before and after recovery. */
+export type PruneModelOptionsApi = RecoverOptionsApi & { minChannels?: number; roundTo?: number; protect?: string[]; name?: string; recover?: RecoverMethodApi; datasetId?: string; evaluate?: boolean; evalLimit?: number };
 export interface ReconstructResult { model: ModelInfo; recover: RecoverSummary; top1Before?: number; top1After?: number }
 
 export interface IterativeOptionsApi {
@@ -246,7 +248,8 @@ export interface StudioApi {
 
   // pruning
   dependencyGroups(modelId: string): Promise<GroupSummary[]>;
-  pruneModel(modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options?: { minChannels?: number; roundTo?: number; protect?: string[]; name?: string }): Promise<ModelInfo>;
+  /** Surgery from an explicit removal or a plan; with `recover` and `datasetId`, recovered before it is stored (ModelInfo.recover). */
+  pruneModel(modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options?: PruneModelOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<ModelInfo>;
   analyze(modelId: string, datasetId: string | null, options: AnalyzeOptions, onProgress?: OnProgress, jobId?: string): Promise<AnalysisResult>;
   plan(modelId: string, analysis: AnalysisResult, options: PlanOptionsApi): Promise<PlanResult>;
   prune(modelId: string, datasetId: string | null, options: PruneOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;

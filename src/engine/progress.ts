@@ -43,3 +43,9 @@ export function progressReporter(onProgress: ProgressFn | undefined, minInterval
 export function nextTick(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/** The job options of a sub-step that covers fractions [lo, hi] of the whole job's progress. */
+export function subJob<J extends JobOptions>(job: J, lo: number, hi: number): J {
+  const on = job.onProgress;
+  return on ? { ...job, onProgress: (p: Progress) => on({ ...p, fraction: lo + (hi - lo) * p.fraction }) } : job;
+}

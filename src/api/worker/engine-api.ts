@@ -113,8 +113,8 @@ export class EngineApi implements T.StudioApi {
 
   // ---- pruning
   dependencyGroups(modelId: string) { return this.call(() => pruning.dependencyGroups(this.ctx, modelId)); }
-  pruneModel(modelId: string, what: { remove: Record<string, number[]> } | T.PlanResult, options?: { minChannels?: number; roundTo?: number; protect?: string[]; name?: string }) {
-    return this.call(() => pruning.pruneModel(this.ctx, modelId, what, options));
+  pruneModel(modelId: string, what: { remove: Record<string, number[]> } | T.PlanResult, options?: T.PruneModelOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => pruning.pruneModel(this.ctx, modelId, what, options, j));
   }
   analyze(modelId: string, datasetId: string | null, options: T.AnalyzeOptions, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.analyze(this.ctx, modelId, datasetId, options, j));

@@ -14,8 +14,8 @@ import { makePlan } from '../../engine/plan/planner';
 import { ratiosForTarget, sensitivity as runSensitivity } from '../../engine/plan/sensitivity';
 import { pruneModelDetailed, type PruneOptions } from '../../engine/prune';
 import { recoverPruned, type RecoverMethod } from '../../engine/recover/recover';
-import type { JobOptions } from '../../engine/progress';
-import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, PlanResult, PruneOptionsApi, PruneResult, RecoverOptionsApi, ReconstructResult, SensitivityOptionsApi, SensitivityResult } from '../types';
+import { subJob, type JobOptions } from '../../engine/progress';
+import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, PlanResult, PruneModelOptionsApi, PruneOptionsApi, PruneResult, RecoverOptionsApi, ReconstructResult, SensitivityOptionsApi, SensitivityResult } from '../types';
 import type { ModelInfo } from '../types';
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
@@ -149,7 +149,7 @@ export async function reconstruct(
   if (!rec.pruning) throw new StudioError('bad-input', `"${rec.name}" carries no record of the channels surgery removed (it was not made by Prune, or was trained since): recover the version Prune made.`);
   if (rec.pruning.from !== originalId) throw new StudioError('bad-input', `"${rec.name}" was pruned from another model than "${origRec.name}": choose the model it was pruned from.`);
   const method = o.method ?? 'reconstruct';
-  const sub = (lo: number, hi: number) => (job.onProgress ? { ...job, onProgress: (p: Parameters<NonNullable<JobOptions['onProgress']>>[0]) => job.onProgress!({ ...p, fraction: lo + (hi - lo) * p.fraction }) } : job);
+  const sub = (lo: number, hi: number) => subJob(job, lo, hi);
   const original = await loadModel(ctx, originalId);
   const copy = await loadModel(ctx, prunedId, true);
   let r: Awaited<ReturnType<typeof recoverWith>>;
@@ -171,10 +171,18 @@ export async function reconstruct(
 }
 
 export async function pruneModel(
-  ctx: WorkerContext, modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options: PruneOptions & { name?: string } = {},
+  ctx: WorkerContext, modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options: PruneModelOptionsApi = {}, job: JobOptions = {},
 ): Promise<ModelInfo> {
   if (!what || typeof what !== 'object' || !('remove' in what)) throw new StudioError('bad-input', 'pruneModel needs {remove: {groupId: channelIndices}} or a plan from studio.plan().');
-  return pruneWith(ctx, modelId, what.remove, options);
+  const method = options.recover ?? 'none';
+  if (method !== 'none' && !options.datasetId) throw new StudioError('bad-input', `Recovery (${method}) reads calibration images: pass datasetId.`);
+  const evalLimit = options.evaluate && options.datasetId ? options.evalLimit ?? 1000 : undefined;
+  const recover: RecoverStep | undefined = method === 'none' ? undefined : { method, datasetId: options.datasetId!, options, evalLimit };
+  const sub = (lo: number, hi: number) => subJob(job, lo, hi);
+  const info = await pruneWith(ctx, modelId, what.remove, { ...options, recover }, sub(0, 0.9));
+  if (evalLimit === undefined) return info;
+  const ev = await quickEval(ctx, info.id, options.datasetId!, evalLimit, sub(0.9, 1));
+  return (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, measures: { ...m.measures, afterPrune: ev } }))).meta;
 }
 
 /** Top-1 on the test split's first `limit` images, recorded on the model. */
@@ -191,7 +199,7 @@ export async function prune(
   ctx: WorkerContext, modelId: string, datasetId: string | null,
   o: PruneOptionsApi, job: JobOptions,
 ): Promise<PruneResult> {
-  const sub = (lo: number, hi: number) => (job.onProgress ? { ...job, onProgress: (p: Parameters<NonNullable<JobOptions['onProgress']>>[0]) => job.onProgress!({ ...p, fraction: lo + (hi - lo) * p.fraction }) } : job);
+  const sub = (lo: number, hi: number) => subJob(job, lo, hi);
   const method = o.recover ?? (datasetId ? 'reconstruct' : 'none');
   if (method !== 'none' && !datasetId) throw new StudioError('bad-input', `Recovery (${method}) reads calibration images: choose a dataset, or pass recover: 'none'.`);
   const dataCriterion = DATA_CRITERIA.includes(o.criterion);
