@@ -13,6 +13,8 @@
  *   --cpu                   add the cpu backend to the latency cells (default: full mode only)
  *   --batches N --batch-size N   pruning analysis images (quick 2 × 64, full 8 × 64)
  *   --ft-epochs N --ft-lr X fine-tune budget (default 1 epoch, lr 0.01, on the lossless subset)
+ *   --calibration-images N  recovery section: calibration images (quick 128, full 512; lossless training images)
+ *   --recover-ft-lr X       recovery section: lr of the distilled fine-tune after recovery (default 0.003)
  *   --subset-train N        real CIFAR-10 training images in the lossless subset (quick 256, full 4000; ≤ 4000)
  *   --full-train-split      full mode: fine-tune and train the zoo models on all 50000 training images instead of the
  *                           subset (a GPU-sized budget: hours per cell on 2 CPU cores)
@@ -84,6 +86,12 @@ const cfg = {
   pruneOnlyArch: quick ? null : 'resnet20',
   pruneTarget: 0.5,
   pruneScope: 'uniform',
+  // recovery section: the pruned model recovered before any fine-tune (studio.prune recover), scope 'auto'
+  recoverMethods: ['none', 'bn', 'reconstruct'],
+  recoverCriteria: quick ? ['l1'] : ['l1', 'hrank', 'chip', 'mean', 'taylor', 'random'],
+  recoverArchs: quick ? ['resnet20'] : ['resnet56', 'resnet20'],
+  calibrationImages: num('--calibration-images', quick ? 128 : 512),
+  recoverFtLr: num('--recover-ft-lr', 0.003),
   batches: num('--batches', quick ? 2 : 8),
   batchSize: num('--batch-size', 64),
   ftEpochs: num('--ft-epochs', 1),

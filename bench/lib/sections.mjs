@@ -211,7 +211,7 @@ export function buildCells(session, cfg) {
           await wasm();
           const base = await akamaster(cfg.pruneOnlyArch);
           const { summary: cifar } = await session.cifar(log);
-          const o = { criterion, target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: true, name: `${cfg.pruneOnlyArch} ${criterion} −${cfg.pruneTarget * 100}% MACs` };
+          const o = { criterion, target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, recover: 'none', batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: true, name: `${cfg.pruneOnlyArch} ${criterion} −${cfg.pruneTarget * 100}% MACs` };
           const p = await session.call((s, a, onProgress) => s.prune(a.m, a.d, a.o, onProgress), { m: base.id, d: cifar.id, o }, log);
           const baseLatency = unwrap(await lat(base.id, 'wasm'), 'wasm');
           const latency = unwrap(await lat(p.model.id, 'wasm'), 'wasm');
@@ -223,6 +223,19 @@ export function buildCells(session, cfg) {
           };
         },
       });
+    }
+  }
+
+  // 7c. recovery: the pruned model recovered from calibration images, before and after a short distilled fine-tune
+  for (const arch of cfg.recoverArchs ?? []) {
+    for (const criterion of cfg.recoverCriteria ?? []) {
+      for (const method of cfg.recoverMethods ?? []) {
+        add({
+          id: `recover:${arch}:${criterion}:${method}`, section: 7, title: `${arch}, ${criterion}, −${cfg.pruneTarget * 100}% MACs (auto scope), recover ${method}, then 1 distilled epoch`,
+          estimateMs: cfg.quick ? 60_000 : 300_000, timeoutMs: cfg.cellTimeoutMs,
+          run: (log) => recoverCell(session, cfg, arch, criterion, method, akamaster, wasm, log),
+        });
+      }
     }
   }
 
@@ -247,7 +260,7 @@ export function buildCells(session, cfg) {
         const ev = await session.call((s, a, onProgress) => s.evaluate(a.m, a.d, { split: 'test', start: 0, end: 1000 }, onProgress), { m: r.model.id, d: cifar.id }, log);
         const latency = unwrap(await lat(r.model.id, 'wasm'), 'wasm');
         // the trained model, pruned to −50 % MACs by L1 norm (weights only: the seed's original-vs-pruned row)
-        const po = { criterion: 'l1', target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, evaluate: true, name: `${z.arch} l1 −${cfg.pruneTarget * 100}% MACs` };
+        const po = { criterion: 'l1', target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, recover: 'none', evaluate: true, name: `${z.arch} l1 −${cfg.pruneTarget * 100}% MACs` };
         const p = await session.call((s, a, onProgress) => s.prune(a.m, a.d, a.o, onProgress), { m: r.model.id, d: cifar.id, o: po }, log);
         const prunedLatency = unwrap(await lat(p.model.id, 'wasm'), 'wasm');
         const pruned = { criterion: 'l1', params: p.model.params, macs: p.model.macs, flops: p.model.flops, top1Test0to999: p.top1AfterPrune, latencyWasm: prunedLatency };
@@ -256,6 +269,53 @@ export function buildCells(session, cfg) {
     });
   }
   return cells;
+}
+
+/**
+ * One recovery row: prune with `recover` (calibration on the lossless training subset's first N images), top-1 on
+ * test 0–999, then one distilled epoch on the subset at the recovery fine-tune lr and top-1 again.
+ */
+async function recoverCell(session, cfg, arch, criterion, method, akamaster, wasm, log) {
+  await wasm();
+  const base = await akamaster(arch);
+  const { summary: cifar } = await session.cifar(log);
+  const sub = (await session.subset(cfg.subset.file, log)).summary;
+  const o = {
+    criterion, target: { macs: cfg.pruneTarget }, scope: 'auto', recover: method, calibrationImages: cfg.calibrationImages, calibrationSampling: 'first',
+    batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, name: `${arch} ${criterion} −${cfg.pruneTarget * 100}% MACs, ${method}`,
+  };
+  const r = await session.call(async (s, a, onProgress) => {
+    const t = performance.now();
+    const p = await s.prune(a.m, a.d, a.o, onProgress);
+    const pruneWallMs = performance.now() - t;
+    const ev = await s.evaluate(p.model.id, a.eval, { split: 'test', start: 0, end: 1000 });
+    return { p, pruneWallMs, top1: ev.top1 };
+  }, { m: base.id, d: sub.id, eval: cifar.id, o }, log);
+  const recover = r.p.model.recover;
+  const out = {
+    arch, criterion, method, options: o, scope: r.p.plan?.scope, scopeReason: r.p.plan?.scopeReason, pruneWallMs: r.pruneWallMs,
+    analysisMs: r.p.analysis?.ms, recoverMs: recover?.ms, calibrationImages: recover?.images, positions: recover?.positions,
+    layers: recover?.layers?.map((l) => ({ layer: l.layer, target: l.target, errorBefore: l.errorBefore, errorAfter: l.errorAfter, ridge: l.ridge })),
+    base: { params: base.params, macs: base.macs, flops: base.flops },
+    pruned: { params: r.p.model.params, macs: r.p.model.macs, flops: r.p.model.flops, top1Test0to999: r.top1 },
+  };
+  const ftLr = method === 'none' ? cfg.ftLr : cfg.recoverFtLr;
+  const fo = { epochs: cfg.ftEpochs, batchSize: 64, lr: ftLr, validateLimit: 0, seed: cfg.seed, teacherId: base.id, temperature: 4, alpha: 0.5, name: `${o.name} ft-distilled` };
+  try {
+    const ft = await session.call(async (s, a, onProgress) => {
+      const t0 = performance.now();
+      const f = await s.fineTune(a.m, a.d, a.o, onProgress);
+      const ms = performance.now() - t0;
+      const ev = await s.evaluate(f.model.id, a.eval, { split: 'test', start: 0, end: 1000 });
+      return { ms, top1: ev.top1, imagesPerSecond: f.history.at(-1)?.imagesPerSecond };
+    }, { m: r.p.model.id, d: sub.id, eval: cifar.id, o: fo }, log);
+    out.fineTune = { budget: { epochs: cfg.ftEpochs, trainImages: sub.counts.train, lr: ftLr, teacher: 'original', temperature: 4, alpha: 0.5 }, ...ft };
+  } catch (e) {
+    out.fineTune = { error: e.message };
+    await session.recover();
+    await wasm();
+  }
+  return out;
 }
 
 /** The reference accuracy stored in the akamaster model.json's userDefinedMetadata (read, not typed in). */
@@ -268,7 +328,7 @@ async function pruneCell(session, cfg, criterion, akamaster, lat, unwrap, wasm, 
   const base = await akamaster(cfg.pruneArch);
   const { summary: cifar } = await session.cifar(log);
   const ftData = cfg.trainData === 'full' ? cifar : (await session.subset(cfg.subset.file, log)).summary;
-  const pruneOpts = { criterion, target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: true, name: `${cfg.pruneArch} ${criterion} −${cfg.pruneTarget * 100}% MACs` };
+  const pruneOpts = { criterion, target: { macs: cfg.pruneTarget }, scope: cfg.pruneScope, recover: 'none', batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: true, name: `${cfg.pruneArch} ${criterion} −${cfg.pruneTarget * 100}% MACs` };
   log(`prune ${JSON.stringify(pruneOpts)}`);
   const t = Date.now();
   const p = await session.call((s, a, onProgress) => s.prune(a.m, a.d, a.o, onProgress), { m: base.id, d: cifar.id, o: pruneOpts }, log);

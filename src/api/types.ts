@@ -167,8 +167,11 @@ export interface IterativeOptionsApi {
   alpha?: number;
   lr?: number;
   batchSize?: number;
-  scope?: 'uniform' | 'global';
+  scope?: PlanOptionsApi['scope'];
   batches?: number;
+  /** Recovery after each step's surgery (default 'reconstruct'). */
+  recover?: RecoverMethodApi;
+  calibrationImages?: number;
   /** Backend for the fine-tunes (see TrainOptionsApi.backend; default 'auto'). */
   backend?: BackendName | 'auto' | 'current';
 }

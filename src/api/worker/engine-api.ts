@@ -79,9 +79,11 @@ export class EngineApi implements T.StudioApi {
   }
   fineTune(modelId: string, datasetId: string, options: T.TrainOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, async (j) => {
-      const r = await training.startRun(this.ctx, 'finetune', modelId, datasetId, options, j);
-      // A fine-tuned version keeps its parent's pruning facts, so the report can place it by criterion and MACs.
       const parent = await models.modelRecord(this.ctx, modelId);
+      // A reconstructed model already matches its original closely: a large step undoes that (docs/pruning-engine.md).
+      const lr = options.lr ?? (parent.recover?.method === 'reconstruct' ? training.RECONSTRUCTED_FINE_TUNE_LR : undefined);
+      const r = await training.startRun(this.ctx, 'finetune', modelId, datasetId, { ...options, ...(lr !== undefined ? { lr } : {}) }, j);
+      // A fine-tuned version keeps its parent's pruning facts, so the report can place it by criterion and MACs.
       const rec = await this.ctx.store.updateMeta<ModelInfo>('model', r.model.id, (m) => ({
         ...m, criterion: parent.criterion, pruneRatio: parent.pruneRatio,
         measures: { ...m.measures, afterPrune: parent.measures?.afterPrune, fineTuneEpochs: (parent.measures?.fineTuneEpochs ?? 0) + options.epochs },

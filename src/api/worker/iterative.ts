@@ -1,6 +1,7 @@
 /**
- * Iterative pruning: N steps, each pruning a share of the remaining MACs (or params) target and fine-tuning for
- * E epochs (optionally distilled from the original). Every intermediate model is kept as a version; the run record
+ * Iterative pruning: N steps, each pruning a share of the remaining MACs (or params) target, recovering the pruned
+ * model against the step's input (reconstruction by default), and fine-tuning for E epochs (optionally distilled
+ * from the original; after reconstruction at the smaller default learning rate). Every intermediate model is kept as a version; the run record
  * is updated after each step and each inner fine-tune checkpoints per epoch, so a reload resumes where it stopped.
  */
 import { StudioError } from '../../engine/errors';
@@ -11,7 +12,7 @@ import type { IterativeOptionsApi as IterativeOptions, IterativeResult, RunSumma
 import type { WorkerContext } from './context';
 import { modelRecord } from './models';
 import { prune } from './pruning';
-import { resumeRun, runningRunIds, startRun } from './training';
+import { RECONSTRUCTED_FINE_TUNE_LR, resumeRun, runningRunIds, startRun } from './training';
 
 
 interface IterativeRecord extends RunSummary { iterative: IterativeOptions; versions: string[]; currentId: string; innerRunId?: string; innerDone?: boolean }
@@ -58,6 +59,7 @@ async function continueIterative(ctx: WorkerContext, rec: IterativeRecord, job: 
         const share = Math.max(0.001, Math.min(0.95, 1 - goal / now));
         const r = await prune(ctx, rec.currentId, rec.datasetId, {
           criterion: o.criterion, target: useMacs ? { macs: share } : { params: share }, scope: o.scope, batches: o.batches,
+          recover: o.recover ?? 'reconstruct', calibrationImages: o.calibrationImages,
           evaluate: true, name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps}`,
         }, sub);
         rec.versions.push(r.model.id);
@@ -67,8 +69,9 @@ async function continueIterative(ctx: WorkerContext, rec: IterativeRecord, job: 
       }
       // Fine-tune (resuming the inner run after a reload).
       const prunedId = rec.versions[2 * k]!;
+      const reconstructed = (await modelRecord(ctx, prunedId)).recover?.method === 'reconstruct';
       const ftOpts = {
-        epochs: o.epochsPerStep, lr: o.lr ?? 0.01, batchSize: o.batchSize, schedule: 'cosine' as const,
+        epochs: o.epochsPerStep, lr: o.lr ?? (reconstructed ? RECONSTRUCTED_FINE_TUNE_LR : 0.01), batchSize: o.batchSize, schedule: 'cosine' as const,
         teacherId: o.distill ? rec.modelId : undefined, temperature: o.temperature, alpha: o.alpha, backend: o.backend,
         name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps} · fine-tuned`,
       };

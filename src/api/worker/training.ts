@@ -24,6 +24,12 @@ interface RunRecord extends RunSummary { options: TrainOptionsApi; checkpoint?: 
 
 type Job = JobOptions & { job: JobControl };
 
+/**
+ * Default fine-tune learning rate for a reconstructed version: it already matches its original closely and a large
+ * step undoes that (measured: docs/pruning-engine.md, "Fine-tuning after recovery").
+ */
+export const RECONSTRUCTED_FINE_TUNE_LR = 0.003;
+
 /** Fills the trainer's defaults; fine-tuning defaults to warm-up + cosine, which suits short budgets. */
 function engineOptions(o: TrainOptionsApi, kind: RunSummary['kind']): TrainOptions {
   return {
