@@ -3,7 +3,7 @@
  * tfjs-wasm, L1 plan, surgery, recovery, top-1 on CIFAR-10 test 0–999. Bundle and run as bench/wasm-training.ts:
  *   npx esbuild bench/recovery-node.ts --bundle --platform=node --format=esm --packages=external --outfile=bench/.rec.tmp.mjs
  *   node bench/.rec.tmp.mjs <resnet56> <train.bin (CIFAR records)> key=value ...
- * keys: method=none|bn|reconstruct scope=inner|uniform|auto macs=0.5 images=512 positions=32 ridge=1e-3 criterion=l1
+ * keys: method=none|bn|reconstruct scope=inner|uniform|auto|error macs=0.5 images=512 positions=32 ridge=1e-3 criterion=l1
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -17,6 +17,7 @@ import { evaluate } from '../src/engine/metrics/evaluate';
 import { getStudioMeta } from '../src/engine/models/metadata';
 import { makePlan, type PlanScope } from '../src/engine/plan/planner';
 import { pruneModelDetailed } from '../src/engine/prune';
+import { allocateByReconstruction } from '../src/engine/recover/allocate';
 import { recoverPruned } from '../src/engine/recover/recover';
 
 const require = createRequire(import.meta.url);
@@ -55,7 +56,15 @@ async function main(): Promise<void> {
   const graph = buildDependencyGraph(model);
   const criterion = (opt.criterion ?? 'l1') as 'l1';
   const analysis = await analyze(model, graph, train, 32, { criterion, input, batches: 8, batchSize: 64 });
-  const plan = makePlan(model, graph, analysis, { target: { macs: Number(opt.macs ?? 0.5) }, scope: (opt.scope ?? 'inner') as PlanScope, roundTo: Number(opt.roundTo ?? 1) });
+  const macs = Number(opt.macs ?? 0.5);
+  let plan;
+  if (opt.scope === 'error') {
+    const a = await allocateByReconstruction(model, graph, analysis, train, { input, imageSize: 32, target: { macs }, images: Number(opt.allocImages ?? 256) });
+    console.log(JSON.stringify({ allocationMs: Math.round(a.ms), ratios: Object.values(a.ratios).map((r) => +r.toFixed(2)) }));
+    plan = makePlan(model, graph, analysis, { target: { ratios: a.ratios }, scope: 'uniform' });
+  } else {
+    plan = makePlan(model, graph, analysis, { target: { macs }, scope: (opt.scope ?? 'inner') as PlanScope, roundTo: Number(opt.roundTo ?? 1) });
+  }
   const { model: pruned, applied } = pruneModelDetailed(model, plan.remove, { roundTo: Number(opt.roundTo ?? 1) });
   console.log(JSON.stringify({ arch, scope: plan.scope, reason: plan.scopeReason, macs: [plan.baseMacs, plan.macs], base: await top1(model), pruned: await top1(pruned) }));
   for (const method of (opt.method ?? 'bn,reconstruct').split(',')) {

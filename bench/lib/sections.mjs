@@ -272,7 +272,8 @@ export function buildCells(session, cfg) {
 }
 
 /**
- * One recovery row: prune with `recover` (calibration on the lossless training subset's first N images), top-1 on
+ * One recovery row: prune with `recover` (calibration on N seeded-shuffled images of the lossless training subset, whose
+ * import order is by class), top-1 on
  * test 0–999, then one distilled epoch on the subset at the recovery fine-tune lr and top-1 again.
  */
 async function recoverCell(session, cfg, arch, criterion, method, akamaster, wasm, log) {
@@ -281,7 +282,7 @@ async function recoverCell(session, cfg, arch, criterion, method, akamaster, was
   const { summary: cifar } = await session.cifar(log);
   const sub = (await session.subset(cfg.subset.file, log)).summary;
   const o = {
-    criterion, target: { macs: cfg.pruneTarget }, scope: 'auto', recover: method, calibrationImages: cfg.calibrationImages, calibrationSampling: 'first',
+    criterion, target: { macs: cfg.pruneTarget }, scope: 'auto', recover: method, calibrationImages: cfg.calibrationImages, calibrationSampling: 'shuffled',
     batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, name: `${arch} ${criterion} −${cfg.pruneTarget * 100}% MACs, ${method}`,
   };
   const r = await session.call(async (s, a, onProgress) => {

@@ -129,10 +129,11 @@ export interface AnalysisResult { criterion: Criterion; groups: { id: string; la
 export interface PlanTarget { macs?: number; params?: number; ratios?: Record<string, number> }
 /**
  * scope: 'auto' (default) prunes inner channels only (residual streams and concatenated features kept whole) when
- * that reaches the target, else every group uniformly; 'inner', 'uniform' and 'global' force one (docs/pruning-engine.md).
+ * that reaches the target, else every group uniformly; 'inner', 'uniform' and 'global' force one; 'error' (studio.prune
+ * with a dataset only) allocates per-group ratios by measured reconstruction error (docs/pruning-engine.md).
  */
-export interface PlanOptionsApi { target: PlanTarget; scope?: 'auto' | 'inner' | 'uniform' | 'global'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
-export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[]; scope?: 'inner' | 'uniform' | 'global'; scopeReason?: string }
+export interface PlanOptionsApi { target: PlanTarget; scope?: 'auto' | 'inner' | 'uniform' | 'global' | 'error'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
+export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[]; scope?: 'inner' | 'uniform' | 'global' | 'error'; scopeReason?: string }
 
 /** Recovery after surgery (docs/pruning-engine.md, "Recovery"). */
 export interface RecoverOptionsApi {

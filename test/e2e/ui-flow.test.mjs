@@ -85,6 +85,12 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     assert.ok(pruned.macs < models.find((m) => m.id === pruned.parentId).macs, 'fewer MACs than its parent');
     assert.ok((await page.getByTestId('prune-result').textContent()).includes(pruned.name), 'the result names the new model');
     assert.equal(await page.evaluate(() => localStorage.getItem('pruning-studio.selectedModel')), pruned.id);
+    // recovered by default from the selected dataset: top-1 before → after recovery and the per-layer error chart
+    assert.equal(pruned.recover?.method, 'reconstruct', 'the pruned version was reconstructed');
+    assert.ok(pruned.recover.layers.length > 0 && pruned.recover.layers.every((l) => l.errorAfter <= l.errorBefore), 'every solved layer matches its original at least as well as after surgery');
+    assert.ok(pruned.pruning?.from === pruned.parentId, 'the version records what was removed from its parent');
+    await waitFor('top1-before-recover');
+    await waitFor('recover-error-bars');
     await noBanner();
   });
 

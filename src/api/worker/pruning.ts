@@ -13,6 +13,7 @@ import { validateForDataset } from '../../engine/models/validate';
 import { makePlan } from '../../engine/plan/planner';
 import { ratiosForTarget, sensitivity as runSensitivity } from '../../engine/plan/sensitivity';
 import { pruneModelDetailed, type PruneOptions } from '../../engine/prune';
+import { allocateByReconstruction } from '../../engine/recover/allocate';
 import { recoverPruned, type RecoverMethod } from '../../engine/recover/recover';
 import { subJob, type JobOptions } from '../../engine/progress';
 import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, PlanResult, PruneModelOptionsApi, PruneOptionsApi, PruneResult, RecoverOptionsApi, ReconstructResult, SensitivityOptionsApi, SensitivityResult } from '../types';
@@ -205,7 +206,7 @@ export async function prune(
   const dataCriterion = DATA_CRITERIA.includes(o.criterion);
   const [a1, a2] = method === 'none' ? [dataCriterion ? 0.8 : 0, 0.8] : [dataCriterion ? 0.4 : 0, 0.9];
   const analysis = await analyze(ctx, modelId, datasetId, o, sub(0, a1));
-  const p = await plan(ctx, modelId, analysis, o);
+  const p = await planFor(ctx, modelId, datasetId, analysis, o, method, sub(a1, a1 + 0.1));
   const recover: RecoverStep | undefined = method === 'none' ? undefined : { method, datasetId: datasetId!, options: o, evalLimit: o.evaluate ? o.evalLimit ?? 1000 : undefined };
   const info = await pruneWith(ctx, modelId, p.remove, {
     minChannels: o.minChannels, roundTo: o.roundTo, protect: o.protect, name: o.name, criterion: o.criterion, step: `pruned by ${o.criterion}: ${describeTarget(o)}`, recover,
@@ -218,6 +219,43 @@ export async function prune(
     model = (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, measures: { ...m.measures, afterPrune: ev } }))).meta;
   }
   return { model, plan: p, analysis, top1AfterPrune, ...(model.recover ? { recover: model.recover, top1BeforeRecover: model.measures?.beforeRecover?.top1 } : {}) };
+}
+
+/**
+ * The plan prune() uses. 'auto' with reconstruction and a MACs target allocates by reconstruction error (measured
+ * best, docs/pruning-engine.md) when the model has inner groups to allocate over, else the planner's 'auto'.
+ */
+async function planFor(ctx: WorkerContext, modelId: string, datasetId: string | null, analysis: AnalysisResult, o: PruneOptionsApi, method: RecoverMethod | 'none', job: JobOptions): Promise<PlanResult> {
+  const scope = o.scope ?? 'auto';
+  if (scope === 'error') return planByError(ctx, modelId, datasetId, analysis, o, job);
+  if (scope === 'auto' && method === 'reconstruct' && datasetId && o.target.macs !== undefined && !o.target.ratios) {
+    const inner = await plan(ctx, modelId, analysis, { ...o, scope: 'inner' });
+    if (Object.values(inner.ratios).some((r) => r > 0) && !inner.warnings?.length) {
+      try {
+        const p = await planByError(ctx, modelId, datasetId, analysis, o, job);
+        if (!p.warnings?.length) return { ...p, scopeReason: `auto: ${p.scopeReason}; residual streams and concatenated features kept whole` };
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'bad-input') throw e;
+      }
+    }
+  }
+  return plan(ctx, modelId, analysis, o);
+}
+
+/** scope 'error': per-group ratios from measured reconstruction error under the MACs target, then a plan with them. */
+async function planByError(ctx: WorkerContext, modelId: string, datasetId: string | null, analysis: AnalysisResult, o: PruneOptionsApi, job: JobOptions): Promise<PlanResult> {
+  if (!datasetId) throw new StudioError('bad-input', "Scope 'error' measures reconstruction errors on calibration images: choose a dataset.");
+  if (o.target.macs === undefined) throw new StudioError('bad-input', "Scope 'error' allocates under a MACs target: pass target.macs.");
+  const { model, graph } = await graphOf(ctx, modelId);
+  const ds = await loadDataset(ctx, datasetId);
+  validateForDataset(model, { imageSize: ds.info.imageSize, classes: ds.info.classes });
+  const a = await allocateByReconstruction(model, graph, analysis as Analysis, requireSplit(ds, 'train'), {
+    input: getStudioMeta(model).input, imageSize: ds.info.imageSize, target: { macs: o.target.macs }, images: Math.min(256, o.calibrationImages ?? 256),
+    maxRatio: o.maxRatio, seed: o.seed, ...job,
+  });
+  const p = makePlan(model, graph, analysis as Analysis, { ...o, scope: 'uniform', target: { ratios: a.ratios } });
+  if (p.macs > p.baseMacs * (1 - o.target.macs) * 1.01) p.warnings.push(`Allocation by reconstruction error reached −${(100 * (1 - p.macs / p.baseMacs)).toFixed(1)} % MACs, short of the target.`);
+  return { ...p, scope: 'error', scopeReason: `per-group ratios allocated by measured reconstruction error under the MACs target (${Object.keys(a.ratios).length} inner groups, ${(a.ms / 1000).toFixed(1)} s)` };
 }
 
 export async function featureMaps(

@@ -28,7 +28,7 @@ export interface PlanTarget {
   ratios?: Record<string, number>;
 }
 
-export type PlanScope = 'uniform' | 'global' | 'inner' | 'auto';
+export type PlanScope = 'uniform' | 'global' | 'inner' | 'auto' | 'error';
 
 /** Layer classes that merge several tensors channel by channel (their channels are a stream, not one layer's filters). */
 const MERGE_LAYERS = new Set(['Add', 'Concatenate', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Subtract']);
@@ -68,7 +68,7 @@ export interface Plan {
   /** E.g. the target could not be reached within maxRatio. */
   warnings: string[];
   /** The scope the plan used ('auto' resolved) and why. */
-  scope: Exclude<PlanScope, 'auto'>;
+  scope: Exclude<PlanScope, 'auto' | 'error'>;
   scopeReason?: string;
 }
 
@@ -98,6 +98,9 @@ function ratioLookup(groups: ChannelGroup[], ratios: Record<string, number>): Ma
 }
 
 export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis: Analysis, opts: PlanOptions): Plan {
+  if (opts.scope === 'error') {
+    throw new StudioError('bad-input', "Scope 'error' allocates by measured reconstruction error and needs calibration images: use studio.prune with a dataset.");
+  }
   if (opts.scope === 'auto') {
     const inner = makePlan(model, graph, analysis, { ...opts, scope: 'inner' });
     const reached = inner.warnings.length === 0 && Object.values(inner.ratios).some((r) => r > 0);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type WorkerContext } from '../../../src/api/worker/context';
 import { saveDataset } from '../../../src/api/worker/datasets';
-import { listModels, saveModel } from '../../../src/api/worker/models';
+import { listModels, modelRecord, saveModel } from '../../../src/api/worker/models';
 import { prune, reconstruct } from '../../../src/api/worker/pruning';
 import { makeDemoDataset } from '../../../src/engine/data/demo';
 import type { SplitData } from '../../../src/engine/data/types';
@@ -16,6 +16,7 @@ import { setStudioMeta } from '../../../src/engine/models/metadata';
 import { RAW_INPUT } from '../../../src/engine/models/types';
 import { makePlan } from '../../../src/engine/plan/planner';
 import { pruneModelDetailed } from '../../../src/engine/prune';
+import { allocateByReconstruction } from '../../../src/engine/recover/allocate';
 import { recoverPruned } from '../../../src/engine/recover/recover';
 import { mulberry32 } from '../../../src/engine/random';
 import { memoryKeyValue } from '../../../src/engine/storage/kv';
@@ -167,6 +168,23 @@ describe('reconstruction', () => {
       pruned.dispose();
     });
 
+    it('allocates per-group ratios by reconstruction error under the MACs budget', async () => {
+      const graph = buildDependencyGraph(model);
+      const analysis = await analyze(model, graph, null, 32, { criterion: 'l1' });
+      const a = await expectNoLeak(() => allocateByReconstruction(model, graph, analysis, calib, { input: RAW_INPUT, imageSize: 32, target: { macs: 0.5 }, images: 64, positions: 8 }));
+      expect(Object.keys(a.ratios).sort()).toEqual(Object.keys(applied).sort()); // the nine inner groups
+      expect(a.macs).toBeLessThanOrEqual(a.baseMacs * 0.5);
+      expect(a.macs).toBeGreaterThan(a.baseMacs * 0.48);
+      expect(new Set(Object.values(a.ratios).map((r) => r.toFixed(2))).size).toBeGreaterThan(1); // not uniform
+      for (const curve of Object.values(a.curves)) {
+        expect(curve[0]!.error).toBeLessThan(1e-3); // nothing removed: the system reproduces its own output
+        // keeping fewer of the same channels can only fit worse (nested least-squares problems)
+        for (let i = 1; i < curve.length; i++) expect(curve[i]!.error).toBeGreaterThanOrEqual(curve[i - 1]!.error - 1e-4);
+      }
+      const plan = makePlan(model, graph, analysis, { target: { ratios: a.ratios }, scope: 'uniform' });
+      expect(plan.macs).toBe(a.macs);
+    });
+
     it('refuses a removal that does not match the pruned model', async () => {
       const pruned = pruneModelDetailed(model, applied).model;
       await expect(recoverPruned(model, pruned, {}, calib, { method: 'bn', input: RAW_INPUT, imageSize: 32 })).rejects.toMatchObject({ code: 'shape-mismatch' });
@@ -201,7 +219,9 @@ describe('studio.prune with recovery, studio.reconstruct', () => {
 
   it('recovers by default when a dataset is given, records what was removed, and reconstruct() re-recovers it', async () => {
     const r = await prune(ctx, baseId, datasetId, { criterion: 'l1', target: { macs: 0.4 }, evaluate: true, evalLimit: 50, calibrationImages: 64 }, {});
-    expect(r.plan?.scope).toBe('inner');
+    expect(r.plan?.scope).toBe('error'); // auto + reconstruction: allocated by measured reconstruction error
+    expect(r.plan?.scopeReason).toMatch(/^auto: per-group ratios allocated by measured reconstruction error/);
+    expect(1 - r.model.macs / (await modelRecord(ctx, baseId)).macs).toBeGreaterThanOrEqual(0.39);
     expect(r.recover?.method).toBe('reconstruct');
     expect(r.recover?.layers.map((l) => l.layer)).toEqual(['c2', 'logits']);
     expect(r.model.pruning?.from).toBe(baseId);
