@@ -257,6 +257,8 @@ export interface StudioApi {
   analyze(modelId: string, datasetId: string | null, options: AnalyzeOptions, onProgress?: OnProgress, jobId?: string): Promise<AnalysisResult>;
   plan(modelId: string, analysis: AnalysisResult, options: PlanOptionsApi): Promise<PlanResult>;
   prune(modelId: string, datasetId: string | null, options: PruneOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;
+  /** The plan studio.prune would use with reconstruction: 'auto'/'error' scopes allocate by measured reconstruction error on the dataset. */
+  allocate(modelId: string, datasetId: string, analysis: AnalysisResult, options: PlanOptionsApi & RecoverOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<PlanResult>;
   /** Recovers a pruned version against the model it was pruned from (a new version): reconstruction or BN recalibration. */
   reconstruct(prunedId: string, originalId: string, datasetId: string, options?: RecoverOptionsApi & { method?: 'bn' | 'reconstruct'; evaluate?: boolean; evalLimit?: number; name?: string }, onProgress?: OnProgress, jobId?: string): Promise<ReconstructResult>;
   /** Prunes each group alone at a few ratios (by the analysis' scores) and measures top-1 on test images: one curve per group. */

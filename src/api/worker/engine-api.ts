@@ -125,6 +125,9 @@ export class EngineApi implements T.StudioApi {
   prune(modelId: string, datasetId: string | null, options: Parameters<T.StudioApi['prune']>[2], onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j));
   }
+  allocate(modelId: string, datasetId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi & T.RecoverOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => pruning.planFor(this.ctx, modelId, datasetId, analysis, { ...options, criterion: analysis.criterion }, 'reconstruct', j));
+  }
   reconstruct(prunedId: string, originalId: string, datasetId: string, options: Parameters<T.StudioApi['reconstruct']>[3] = {}, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.reconstruct(this.ctx, prunedId, originalId, datasetId, options, j));
   }

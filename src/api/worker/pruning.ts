@@ -225,7 +225,7 @@ export async function prune(
  * The plan prune() uses. 'auto' with reconstruction and a MACs target allocates by reconstruction error (measured
  * best, docs/pruning-engine.md) when the model has inner groups to allocate over, else the planner's 'auto'.
  */
-async function planFor(ctx: WorkerContext, modelId: string, datasetId: string | null, analysis: AnalysisResult, o: PruneOptionsApi, method: RecoverMethod | 'none', job: JobOptions): Promise<PlanResult> {
+export async function planFor(ctx: WorkerContext, modelId: string, datasetId: string | null, analysis: AnalysisResult, o: PruneOptionsApi, method: RecoverMethod | 'none', job: JobOptions): Promise<PlanResult> {
   const scope = o.scope ?? 'auto';
   if (scope === 'error') return planByError(ctx, modelId, datasetId, analysis, o, job);
   if (scope === 'auto' && method === 'reconstruct' && datasetId && o.target.macs !== undefined && !o.target.ratios) {
