@@ -221,6 +221,9 @@ export async function prune(
   return { model, plan: p, analysis, top1AfterPrune, ...(model.recover ? { recover: model.recover, top1BeforeRecover: model.measures?.beforeRecover?.top1 } : {}) };
 }
 
+/** 'auto' allocates by reconstruction error only when every system is at most this large (ResNets: 577; VGG-16: 4,608). */
+const AUTO_ALLOCATION_MAX_UNKNOWNS = 1200;
+
 /**
  * The plan prune() uses. 'auto' with reconstruction and a MACs target allocates by reconstruction error (measured
  * best, docs/pruning-engine.md) when the model has inner groups to allocate over, else the planner's 'auto'.
@@ -232,7 +235,7 @@ export async function planFor(ctx: WorkerContext, modelId: string, datasetId: st
     const inner = await plan(ctx, modelId, analysis, { ...o, scope: 'inner' });
     if (Object.values(inner.ratios).some((r) => r > 0) && !inner.warnings?.length) {
       try {
-        const p = await planByError(ctx, modelId, datasetId, analysis, o, job);
+        const p = await planByError(ctx, modelId, datasetId, analysis, o, job, AUTO_ALLOCATION_MAX_UNKNOWNS);
         if (!p.warnings?.length) return { ...p, scopeReason: `auto: ${p.scopeReason}; residual streams and concatenated features kept whole` };
       } catch (e) {
         if ((e as { code?: string }).code !== 'bad-input') throw e;
@@ -243,7 +246,7 @@ export async function planFor(ctx: WorkerContext, modelId: string, datasetId: st
 }
 
 /** scope 'error': per-group ratios from measured reconstruction error under the MACs target, then a plan with them. */
-async function planByError(ctx: WorkerContext, modelId: string, datasetId: string | null, analysis: AnalysisResult, o: PruneOptionsApi, job: JobOptions): Promise<PlanResult> {
+async function planByError(ctx: WorkerContext, modelId: string, datasetId: string | null, analysis: AnalysisResult, o: PruneOptionsApi, job: JobOptions, maxUnknowns?: number): Promise<PlanResult> {
   if (!datasetId) throw new StudioError('bad-input', "Scope 'error' measures reconstruction errors on calibration images: choose a dataset.");
   if (o.target.macs === undefined) throw new StudioError('bad-input', "Scope 'error' allocates under a MACs target: pass target.macs.");
   const { model, graph } = await graphOf(ctx, modelId);
@@ -251,7 +254,7 @@ async function planByError(ctx: WorkerContext, modelId: string, datasetId: strin
   validateForDataset(model, { imageSize: ds.info.imageSize, classes: ds.info.classes });
   const a = await allocateByReconstruction(model, graph, analysis as Analysis, requireSplit(ds, 'train'), {
     input: getStudioMeta(model).input, imageSize: ds.info.imageSize, target: { macs: o.target.macs }, images: Math.min(256, o.calibrationImages ?? 256),
-    maxRatio: o.maxRatio, seed: o.seed, ...job,
+    maxRatio: o.maxRatio, seed: o.seed, maxUnknowns, ...job,
   });
   const p = makePlan(model, graph, analysis as Analysis, { ...o, scope: 'uniform', target: { ratios: a.ratios } });
   if (p.macs > p.baseMacs * (1 - o.target.macs) * 1.01) p.warnings.push(`Allocation by reconstruction error reached −${(100 * (1 - p.macs / p.baseMacs)).toFixed(1)} % MACs, short of the target.`);

@@ -35,6 +35,11 @@ export interface AllocateOptions extends JobOptions {
   maxRatio?: number;
   /** Kept-count grid points per group (default 8). */
   steps?: number;
+  /**
+   * Refuse (bad-input) when a consumer has more unknowns than this: each grid point costs a Cholesky of that size
+   * (a VGG-16 conv reading 512 channels has 4,608), which 'auto' should not spend without being asked.
+   */
+  maxUnknowns?: number;
   seed?: number;
 }
 
@@ -76,6 +81,10 @@ export async function allocateByReconstruction(model: tf.LayersModel, graph: Dep
     const order = Array.from({ length: group.channels }, (_, i) => i).sort((a, b) => s[a]! - s[b]! || a - b);
     cands.push({ group, consumer: consumers[0]!, order });
   }
+  const unknowns = (c: Candidate) => linearSpec(g.layers.get(c.consumer)!)!.kernelShape.slice(0, -1).reduce((p, x) => p * x, 1);
+  const largest = Math.max(0, ...cands.map(unknowns));
+  if (o.maxUnknowns !== undefined && largest > o.maxUnknowns)
+    throw new StudioError('bad-input', `Allocation by reconstruction error would solve systems of ${largest} unknowns (limit ${o.maxUnknowns}).`);
   if (!cands.length) throw new StudioError('bad-input', 'Allocation by reconstruction error needs inner channel groups read by one conv or dense layer; this model has none (use scope uniform).');
 
   const n = Math.max(1, Math.min(split.count, o.images ?? 256));
