@@ -259,9 +259,12 @@ export async function recoverPruned(
     const others = useBlock ? await Promise.all(path!.add.inputs.filter((t) => t !== path!.via).map((t) => prunedExec.value(t))) : [];
     const origKernel = spec.activation === 'linear' ? null : weightOf(original.getLayer(node.name), spec.kind === 'separable' ? 'pointwise_kernel' : 'kernel');
     const origLayer = original.getLayer(node.name);
+    // columns whose output the BN scales to nothing keep their weights (their target is undefined)
+    const amax = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const dead = Array.from(a, (v) => Math.abs(v) <= 1e-6 * amax);
     const normal = new Normal();
     try {
-      const aT = tf.tensor1d(Float32Array.from(a));
+      const aT = tf.tensor1d(Float32Array.from(a, (v, j) => (dead[j] ? 1 : v)));
       const cT = tf.tensor1d(Float32Array.from(c));
       const keepT = keepOut ? tf.tensor1d(keepOut, 'int32') : null;
       try {
@@ -301,10 +304,7 @@ export async function recoverPruned(
       const w0 = new Float64Array(d * outCh);
       w0.set(kernelVar.read().dataSync() as Float32Array);
       if (biasVar) w0.set(biasVar.read().dataSync() as Float32Array, unknowns * outCh);
-      const scale = Float64Array.from(a, (v) => v * v);
-      // columns whose output the BN scales to nothing keep their weights (their target is undefined)
-      const amax = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const dead = Array.from(a, (v) => Math.abs(v) <= 1e-6 * amax);
+      const scale = Float64Array.from(a, (v, j) => (dead[j] ? 0 : v * v));
       const sol = solveRidge(sys.g, sys.b, d, outCh, ridge, intercept ? [unknowns] : []);
       for (let j = 0; j < outCh; j++) if (dead[j]) for (let i = 0; i < d; i++) sol.w[i * outCh + j] = w0[i * outCh + j]!;
       let energy = 0;

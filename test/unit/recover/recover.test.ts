@@ -101,6 +101,33 @@ describe('reconstruction', () => {
     pruned.dispose();
   });
 
+  it('solves a residual branch whose BN silences a channel (gamma 0), keeping that channel as it was', async () => {
+    const init = tf.initializers.glorotNormal({ seed: 9 });
+    const conv = (f: number, name: string) => tf.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init, name });
+    const inp = tf.input({ shape: [8, 8, 3], name: 'input' });
+    const stem = conv(8, 'stem').apply(inp) as tf.SymbolicTensor;
+    let y = tf.layers.reLU({ name: 'r1' }).apply(tf.layers.batchNormalization({ name: 'b1' }).apply(conv(8, 'c1').apply(stem) as tf.SymbolicTensor) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    y = tf.layers.batchNormalization({ name: 'b2' }).apply(conv(8, 'c2').apply(y) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const out = tf.layers.add({ name: 'add' }).apply([y, stem]) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: inp, outputs: tf.layers.dense({ units: 2, name: 'fc' }).apply(tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(out) as tf.SymbolicTensor) as tf.SymbolicTensor });
+    const b2 = model.getLayer('b2');
+    const gamma = tf.tensor1d([0, 1, 1, 1, 1, 1, 1, 1]);
+    b2.setWeights([gamma, ...b2.getWeights().slice(1)]);
+    gamma.dispose();
+    const { model: pruned, applied } = pruneModelDetailed(model, { c1: [0, 1, 2, 3] });
+    const before = Array.from(pruned.getLayer('c2').getWeights()[0]!.dataSync());
+    const report = await expectNoLeak(() => recoverPruned(model, pruned, applied, randomSplit(32, 8, 4), { method: 'reconstruct', input: RAW_INPUT, imageSize: 8, positions: 64 }));
+    const l = report.layers.find((x) => x.layer === 'c2')!;
+    expect(l.target).toBe('block');
+    expect(Number.isFinite(l.errorAfter) && l.errorAfter < l.errorBefore).toBe(true);
+    const after = Array.from(pruned.getLayer('c2').getWeights()[0]!.dataSync());
+    // output channel 0 (silenced by its BN) is unchanged; the others were solved
+    for (let i = 0; i < after.length; i += 8) expect(after[i]).toBe(before[i]);
+    expect(after.some((v, i) => i % 8 !== 0 && v !== before[i])).toBe(true);
+    model.dispose();
+    pruned.dispose();
+  });
+
   describe('akamaster ResNet-20 (real weights and images)', () => {
     let model: tf.LayersModel;
     let applied: Record<string, number[]>;
