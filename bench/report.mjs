@@ -35,6 +35,27 @@ export function pickResults(dir) {
   return pick.f;
 }
 
+/** Section 7c (recovery rows) of a results file, as Markdown lines. */
+export function renderRecovery(data) {
+  const out = [];
+  const c = data.cells ?? {};
+  const cfg = data.config ?? {};
+  const rc = Object.entries(c).filter(([id]) => id.startsWith('recover:'));
+  if (rc.length) {
+    out.push(`## 7c. Recovery after surgery, −${(cfg.pruneTarget ?? 0) * 100} % MACs, auto scope`, '');
+    out.push(`Each row: \`studio.prune(model, subset, {criterion, target: {macs: ${cfg.pruneTarget}}, scope: 'auto', recover, calibrationImages: ${cfg.calibrationImages}, calibrationSampling: 'shuffled'})\` on the lossless training subset (docs/pruning-engine.md, "Recovery"), top-1 on CIFAR-10 test 0–999; then one distilled epoch (teacher = the original, T = 4, α = 0.5) on the same ${cfg.subset?.train ?? 4000} images, lr ${cfg.ftLr} without recovery and ${cfg.recoverFtLr} after it. With reconstruction, 'auto' allocates per-group ratios by measured reconstruction error (scope 'error').`, '');
+    out.push(table(['model', 'criterion', 'recover', 'scope', 'MACs', 'top-1, no fine-tune', 'recovery time', 'prune call (analysis + allocation + surgery + recovery)', 'top-1 after 1 distilled epoch', 'fine-tune lr', 'fine-tune time'], rc.map(([id, v]) => {
+      const [, arch, cr, method] = id.split(':');
+      const r = v.status === 'ok' ? v.result : null;
+      if (!r) return [arch, cr, method, `failed: ${esc(v.error?.message)}`, '', '', '', '', '', '', ''];
+      const ft = r.fineTune;
+      return [arch, cr, method, r.scope ?? '—', M(r.pruned.macs), `**${pct(r.pruned.top1Test0to999)}**`, ms(r.recoverMs), ms(r.pruneWallMs), ft?.error ? `failed: ${esc(ft.error)}` : pct(ft?.top1), ft?.budget?.lr ?? '—', ms(ft?.ms)];
+    })), '');
+  }
+
+  return out;
+}
+
 export function renderReport(data, file) {
   const c = data.cells ?? {};
   const ok = (id) => (c[id]?.status === 'ok' ? c[id].result : undefined);
@@ -186,19 +207,7 @@ export function renderReport(data, file) {
   out.push('Top-1 on CIFAR-10 test 0–999 (lossless). "MACs speed-up (ideal)" is original MACs / pruned MACs; the measured speed-up divides the original\'s median b1 latency by the pruned model\'s, both measured back to back inside the same cell (the machine is shared, so latencies drift between cells). The min of the timed runs is shown too: under contention from other jobs it is the steadier of the two.', '');
   out.push('![Pareto: top-1 vs MACs](benchmarks-pareto.svg)', '');
 
-  // 7c
-  const rc = Object.entries(c).filter(([id]) => id.startsWith('recover:'));
-  if (rc.length) {
-    out.push(`## 7c. Recovery after surgery, −${(cfg.pruneTarget ?? 0) * 100} % MACs, auto scope`, '');
-    out.push(`Each row: \`studio.prune(model, subset, {criterion, target: {macs: ${cfg.pruneTarget}}, scope: 'auto', recover, calibrationImages: ${cfg.calibrationImages}, calibrationSampling: 'shuffled'})\` on the lossless training subset (docs/pruning-engine.md, "Recovery"), top-1 on CIFAR-10 test 0–999; then one distilled epoch (teacher = the original, T = 4, α = 0.5) on the same ${cfg.subset?.train ?? 4000} images, lr ${cfg.ftLr} without recovery and ${cfg.recoverFtLr} after it. With reconstruction, 'auto' allocates per-group ratios by measured reconstruction error (scope 'error').`, '');
-    out.push(table(['model', 'criterion', 'recover', 'scope', 'MACs', 'top-1, no fine-tune', 'recovery time', 'prune call (analysis + allocation + surgery + recovery)', 'top-1 after 1 distilled epoch', 'fine-tune time'], rc.map(([id, v]) => {
-      const [, arch, cr, method] = id.split(':');
-      const r = v.status === 'ok' ? v.result : null;
-      if (!r) return [arch, cr, method, `failed: ${esc(v.error?.message)}`, '', '', '', '', '', ''];
-      const ft = r.fineTune;
-      return [arch, cr, method, r.scope ?? '—', M(r.pruned.macs), `**${pct(r.pruned.top1Test0to999)}**`, ms(r.recoverMs), ms(r.pruneWallMs), ft?.error ? `failed: ${esc(ft.error)}` : pct(ft?.top1), ms(ft?.ms)];
-    })), '');
-  }
+  out.push(...renderRecovery(data));
 
   // 7b
   const po = Object.entries(c).filter(([id]) => id.startsWith('prune-only:'));
@@ -283,7 +292,11 @@ export function writeReport({ root, file } = {}) {
   const md = renderReport(data, rel);
   const mdPath = join(root, 'docs/benchmarks.md');
   const svgPath = join(root, 'docs/benchmarks-pareto.svg');
-  writeFileSync(mdPath, `${md}\n`);
+  // partial runs (e.g. one section re-run on later code) are appended, each with its own provenance
+  const partials = readdirSync(join(root, 'bench/results')).filter((f) => f.endsWith('.json')).map((f) => join(root, 'bench/results', f))
+    .map((f) => ({ f, d: JSON.parse(readFileSync(f, 'utf8')) })).filter((r) => r.d.mode === 'partial');
+  const extra = partials.flatMap(({ f, d }) => [`# Supplementary run: \`${relative(root, f)}\``, '', esc(d.note ?? ''), '', ...renderRecovery(d)]);
+  writeFileSync(mdPath, `${[md, ...extra].join('\n')}\n`);
   writeFileSync(svgPath, paretoSvg(paretoPoints(data), { title: `${data.config?.pruneArch ?? ''}, CIFAR-10 test 0–999: top-1 vs MACs (${data.mode} run ${String(data.startedAt ?? '').slice(0, 10)})` }));
   return [relative(root, mdPath), relative(root, svgPath)];
 }
