@@ -23,6 +23,7 @@ import { progressReporter, type JobOptions } from '../progress';
 import { mulberry32, seededPermutation } from '../random';
 import { GraphExecutor, type Chunks } from './executor';
 import { features, linearSpec, outputSize, samplePositions, weightOf, type Positions } from './linear';
+import { NormalEquations } from './normal-equations';
 import { residualEnergy, solveRidge } from './ridge';
 
 export interface AllocateOptions extends JobOptions {
@@ -103,27 +104,25 @@ export async function allocateByReconstruction(model: tf.LayersModel, graph: Dep
       const kernel = weightOf(node.layer, 'kernel')!;
       const outCh = spec.kernelShape.at(-1)!;
       const d = spec.kernelShape.slice(0, -1).reduce((p, x) => p * x, 1);
-      let G: tf.Tensor | null = null;
-      let B: tf.Tensor | null = null;
-      let ZZ: tf.Tensor | null = null;
-      for (const x of inputs[0]!) {
-        throwIfAborted(o.signal);
-        const [ho, wo] = x.rank === 4 ? outputSize(spec, x.shape[1]!, x.shape[2]!) : [1, 1];
-        const pos: Positions = x.rank === 4 ? samplePositions(x.shape[0]!, ho, wo, k, rnd) : { idx: new Int32Array(0), count: x.shape[0]! };
-        const next = tf.tidy(() => {
-          const f = features(node.layer, spec, x, pos);
-          const z = tf.matMul(f, kernel.read().reshape([d, outCh]) as tf.Tensor2D);
-          const parts = [tf.matMul(f, f, true), tf.matMul(f, z, true), tf.sum(tf.square(z), 0)];
-          return G ? [tf.add(G, parts[0]!), tf.add(B!, parts[1]!), tf.add(ZZ!, parts[2]!)] : parts;
-        });
-        tf.dispose([G, B, ZZ].filter((t): t is tf.Tensor => t !== null));
-        [G, B, ZZ] = next as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const normal = new NormalEquations();
+      let sys: Awaited<ReturnType<NormalEquations['read']>>;
+      try {
+        for (const x of inputs[0]!) {
+          throwIfAborted(o.signal);
+          const [ho, wo] = x.rank === 4 ? outputSize(spec, x.shape[1]!, x.shape[2]!) : [1, 1];
+          const pos: Positions = x.rank === 4 ? samplePositions(x.shape[0]!, ho, wo, k, rnd) : { idx: new Int32Array(0), count: x.shape[0]! };
+          tf.tidy(() => {
+            const f = features(node.layer, spec, x, pos);
+            normal.add(f, tf.matMul(f, kernel.read().reshape([d, outCh]) as tf.Tensor2D));
+          });
+        }
+        sys = await normal.read();
+      } finally {
+        normal.dispose();
       }
-      const [gd, bd, zd] = await Promise.all([G!, B!, ZZ!].map((t) => t.data() as Promise<Float32Array>));
-      tf.dispose([G!, B!, ZZ!]);
       let energy = 0;
-      for (const v of zd!) energy += v;
-      systems.set(cand.group.id, { g: Float64Array.from(gd!), b: Float64Array.from(bd!), zz: Float64Array.from(zd!), d, m: outCh, taps: d / cand.group.channels, c: cand.group.channels, energy });
+      for (const v of sys.zz) energy += v;
+      systems.set(cand.group.id, { g: sys.g, b: sys.b, zz: sys.zz, d, m: outCh, taps: d / cand.group.channels, c: cand.group.channels, energy });
     },
   });
   try {

@@ -30,6 +30,7 @@ import { keptPositions } from '../prune/slice';
 import { mulberry32, seededPermutation } from '../random';
 import { GraphExecutor, type Chunks } from './executor';
 import { atPositions, features, linearSpec, outputSize, samplePositions, weightOf, type LinearSpec, type Positions } from './linear';
+import { NormalEquations } from './normal-equations';
 import { residualEnergy, solveRidge } from './ridge';
 
 export type RecoverMethod = 'bn' | 'reconstruct';
@@ -158,38 +159,6 @@ function bnAffine(bn: GraphNode | undefined, channels: number): { a: Float64Arra
   return { a, c };
 }
 
-/** Accumulated normal equations of one layer (float32 on the backend while accumulating). */
-class Normal {
-  g: tf.Tensor2D | null = null;
-  b: tf.Tensor2D | null = null;
-  zz: tf.Tensor1D | null = null;
-  zs: tf.Tensor1D | null = null;
-  rows = 0;
-  add(x: tf.Tensor2D, z: tf.Tensor2D): void {
-    const next = tf.tidy(() => {
-      const g = tf.matMul(x, x, true, false);
-      const b = tf.matMul(x, z, true, false);
-      const zz = tf.sum(tf.square(z), 0);
-      const zs = tf.sum(z, 0);
-      return this.g ? [tf.add(this.g, g), tf.add(this.b!, b), tf.add(this.zz!, zz), tf.add(this.zs!, zs)] : [g, b, zz, zs];
-    });
-    this.dispose();
-    for (const t of next) tf.keep(t);
-    [this.g, this.b] = next as [tf.Tensor2D, tf.Tensor2D];
-    [, , this.zz, this.zs] = next as [tf.Tensor, tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-    this.rows += x.shape[0];
-  }
-  async read(): Promise<{ g: Float64Array; b: Float64Array; zz: Float64Array; zs: Float64Array }> {
-    if (!this.g) throw new StudioError('internal', 'No calibration samples reached the layer.');
-    const [g, b, zz, zs] = await Promise.all([this.g, this.b!, this.zz!, this.zs!].map((t) => t.data() as Promise<Float32Array>));
-    return { g: Float64Array.from(g!), b: Float64Array.from(b!), zz: Float64Array.from(zz!), zs: Float64Array.from(zs!) };
-  }
-  dispose(): void {
-    for (const t of [this.g, this.b, this.zz, this.zs]) t?.dispose();
-    this.g = this.b = this.zz = this.zs = null;
-  }
-}
-
 /**
  * Recovers `pruned` (updated in place) against `original`, given the channels removed per group of the original's
  * dependency graph (`removed`, as applied by surgery) and calibration images from `split`.
@@ -262,7 +231,7 @@ export async function recoverPruned(
     // columns whose output the BN scales to nothing keep their weights (their target is undefined)
     const amax = a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const dead = Array.from(a, (v) => Math.abs(v) <= 1e-6 * amax);
-    const normal = new Normal();
+    const normal = new NormalEquations();
     try {
       const aT = tf.tensor1d(Float32Array.from(a, (v, j) => (dead[j] ? 1 : v)));
       const cT = tf.tensor1d(Float32Array.from(c));
