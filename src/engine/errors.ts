@@ -19,6 +19,11 @@ export type StudioErrorCode =
   | 'nan-loss'
   | 'out-of-memory'
   | 'backend-unavailable'
+  | 'backend-busy'
+  | 'engine-restarted'
+  | 'storage-damaged'
+  | 'too-large'
+  | 'busy-elsewhere'
   | 'cancelled'
   | 'incompatible-version'
   | 'internal';
