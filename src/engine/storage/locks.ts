@@ -100,3 +100,37 @@ export async function heldLocks(locks: LockManagerLike): Promise<Set<string>> {
   const q = await locks.query();
   return new Set((q.held ?? []).map((l) => l.name).filter((n): n is string => typeof n === 'string'));
 }
+
+/**
+ * The set of runs this thread is executing, where membership is also a Web Lock: `add(id)` takes the run's lock and
+ * holds it until `delete(id)`, so other tabs can see (via `runsHeld`) that the run is alive here.
+ */
+export class RunLockSet extends Set<string> {
+  private readonly releases = new Map<string, () => void>();
+  constructor(private readonly locks: () => LockManagerLike = defaultLockManager) {
+    super();
+  }
+  override add(id: string): this {
+    if (!super.has(id) && this.releases !== undefined) {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      this.releases.set(id, release);
+      void this.locks().request(runLock(id), { mode: 'exclusive' }, () => held).catch(() => undefined);
+    }
+    return super.add(id);
+  }
+  override delete(id: string): boolean {
+    this.releases.get(id)?.();
+    this.releases.delete(id);
+    return super.delete(id);
+  }
+  override clear(): void {
+    for (const id of [...this]) this.delete(id);
+  }
+}
+
+/** Ids of the runs whose lock some tab holds right now (from the lock manager's snapshot). */
+export async function runsHeld(locks: LockManagerLike): Promise<Set<string>> {
+  const prefix = runLock('');
+  return new Set([...(await heldLocks(locks))].filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length)));
+}
