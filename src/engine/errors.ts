@@ -23,6 +23,7 @@ export type StudioErrorCode =
   | 'engine-restarted'
   | 'storage-damaged'
   | 'too-large'
+  | 'not-converged'
   | 'busy-elsewhere'
   | 'cancelled'
   | 'incompatible-version'
