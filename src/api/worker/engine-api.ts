@@ -32,10 +32,15 @@ interface JobHold {
 export class EngineApi implements T.StudioApi {
   /** Backends are probed once at start; every engine call waits for it so none runs on a half-initialised backend. */
   private readonly ready: Promise<unknown>;
+  private probeError: string | null = null;
 
   constructor(private readonly ctx: WorkerContext, private readonly decoder: ImageDecoder) {
     void ctx.store.sweepOrphans();
-    this.ready = system.backends().catch(() => undefined);
+    // A probe that fails as a whole is kept and reported by backends() (not swallowed): the engine then runs on
+    // whatever tfjs chose, and the UI says why.
+    this.ready = system.backends().catch((e: unknown) => {
+      this.probeError = e instanceof Error ? e.message : String(e);
+    });
   }
 
   /**
@@ -84,7 +89,14 @@ export class EngineApi implements T.StudioApi {
 
   // ---- system
   async version() { return STUDIO_VERSION; }
-  backends(reprobe?: boolean) { return this.call(() => system.backends(reprobe)); }
+  backends(reprobe?: boolean) {
+    return this.call(async () => {
+      if (this.probeError !== null && !reprobe) throw new StudioError('backend-unavailable', `Probing the backends failed at start-up: ${this.probeError}. Re-probe to try again.`);
+      const r = await system.backends(reprobe);
+      this.probeError = null;
+      return r;
+    });
+  }
   setBackend(name: BackendName) {
     return this.call(() => {
       const holding = this.ctx.backend.holding();

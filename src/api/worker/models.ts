@@ -203,7 +203,7 @@ export async function exportFiles(ctx: WorkerContext, id: string): Promise<{ nam
 export async function modelInfo(ctx: WorkerContext, id: string): Promise<ModelDetails> {
   const info = await modelRecord(ctx, id);
   const c = await withModel(ctx, id, (m) => countModel(m));
-  return { ...info, layers: c.layers.map(({ name, className, params, macs, outShape }) => ({ name, className, params, macs, outShape })), trainableParams: c.trainableParams };
+  return { ...info, layers: c.layers.map(({ name, className, params, macs, outShape }) => ({ name, className, params, macs, outShape })), trainableParams: c.trainableParams, countWarnings: c.warnings };
 }
 
 export async function cutCandidates(ctx: WorkerContext, id: string): Promise<string[]> {
