@@ -31,6 +31,11 @@ export interface CallOptions { signal?: AbortSignal; onProgress?: OnProgress }
 
 const CANCEL_GRACE_MS = 4000;
 
+export interface ClientOptions {
+  /** How long a cancelled job may take to stop before the worker is restarted (default 4 s). */
+  cancelGraceMs?: number;
+}
+
 export class StudioClient {
   private worker!: Worker;
   private api!: Comlink.Remote<StudioApi>;
@@ -38,14 +43,24 @@ export class StudioClient {
   private readonly listeners = new Set<(jobs: JobState[]) => void>();
   private readonly rejecters = new Map<string, (e: Error) => void>();
   private counter = 0;
+  private chosenBackend: string | null = null;
+  private readonly graceMs: number;
+  /** Resolves when the respawned worker has the chosen backend back (tests, the status bar). */
+  restored: Promise<void> = Promise.resolve();
 
-  constructor(private readonly spawn: () => Worker) {
+  constructor(private readonly spawn: () => Worker, opts: ClientOptions = {}) {
+    this.graceMs = opts.cancelGraceMs ?? CANCEL_GRACE_MS;
     this.start();
   }
 
   private start(): void {
     this.worker = this.spawn();
     this.api = Comlink.wrap<StudioApi>(this.worker);
+  }
+
+  /** Remembers the backend the user chose, so a respawned worker is put back on it. */
+  rememberBackend(name: string): void {
+    this.chosenBackend = name;
   }
 
   /** Direct access to the remote API (for calls that are not jobs). */
@@ -96,6 +111,12 @@ export class StudioClient {
     }
   }
 
+  /**
+   * Cancels one job (or all): the worker is asked to stop it cooperatively; only if it has not settled after the
+   * grace period is the worker terminated and respawned. Then the cancelled job rejects with `cancelled`, every other
+   * job that was running rejects with `engine-restarted` (saying which job forced the restart; training runs can
+   * be resumed from their last checkpoint), and the new worker is put back on the backend the user chose.
+   */
   async cancel(jobId?: string): Promise<void> {
     const ids = jobId ? [jobId] : [...this.jobs.keys()];
     await Promise.all(ids.map((id) => this.api.cancel(id).catch(() => undefined)));
@@ -104,10 +125,21 @@ export class StudioClient {
       if (stuck.length === 0) return;
       // The worker did not stop in time (e.g. inside one long kernel): terminate and respawn it.
       this.worker.terminate();
-      const err = Object.assign(new Error('Cancelled: the engine was restarted because the job did not stop in time.'), { name: 'StudioError', code: 'cancelled' });
-      for (const id of [...this.jobs.keys()]) this.rejecters.get(id)?.(err);
+      const names = stuck.map((id) => this.jobs.get(id)?.method ?? id).join(', ');
+      for (const id of [...this.jobs.keys()]) {
+        const cancelled = stuck.includes(id);
+        const err = Object.assign(
+          new Error(cancelled
+            ? 'Cancelled: the engine was restarted because the job did not stop in time.'
+            : `Interrupted: the engine was restarted to stop ${names}, which did not stop in time; this ${this.jobs.get(id)?.method ?? 'job'} was stopped with it. Start it again (a training run resumes from its last checkpoint).`),
+          { name: 'StudioError', code: cancelled ? 'cancelled' : 'engine-restarted' },
+        );
+        this.rejecters.get(id)?.(err);
+      }
       this.start();
-    }, CANCEL_GRACE_MS);
+      const b = this.chosenBackend;
+      if (b) this.restored = this.api.setBackend(b as Parameters<StudioApi['setBackend']>[0]).then(() => undefined, () => undefined);
+    }, this.graceMs);
   }
 
   pause(jobId: string): Promise<void> {

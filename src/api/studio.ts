@@ -37,6 +37,7 @@ export function createStudioFacade(client: StudioClient): Studio {
         // The choice survives a reload (a new worker starts on the default backend otherwise).
         return async (name: string) => {
           const res = await client.remote.setBackend(name as Parameters<StudioApi['setBackend']>[0]);
+          client.rememberBackend(name);
           try { localStorage.setItem(BACKEND_KEY, name); } catch { /* storage unavailable: fine */ }
           return res;
         };

@@ -62,7 +62,12 @@ export interface SampleGrid {
 export interface ZooEntry { arch: string; label: string; paperParams: string; paperMacs: string; description: string }
 
 export interface LayerSummary { name: string; className: string; params: number; macs: number; outShape: number[] }
-export interface ModelDetails extends ModelInfo { layers: LayerSummary[]; trainableParams: number }
+export interface ModelDetails extends ModelInfo {
+  layers: LayerSummary[];
+  trainableParams: number;
+  /** Layers whose MACs could not be counted (the MACs/FLOPs totals omit them); empty when the count is complete. */
+  countWarnings: string[];
+}
 
 export type ModelSource = Blob | File | string | NamedFile[];
 

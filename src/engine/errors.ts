@@ -19,6 +19,12 @@ export type StudioErrorCode =
   | 'nan-loss'
   | 'out-of-memory'
   | 'backend-unavailable'
+  | 'backend-busy'
+  | 'engine-restarted'
+  | 'storage-damaged'
+  | 'too-large'
+  | 'not-converged'
+  | 'busy-elsewhere'
   | 'cancelled'
   | 'incompatible-version'
   | 'internal';

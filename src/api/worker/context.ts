@@ -2,10 +2,12 @@
  * What every worker-side feature shares: the artifact store, the job registry, and small caches of the
  * dataset/model currently in use (a CIFAR dataset is ~180 MB: keep one or two decoded, not all).
  */
-import type * as tf from '@tensorflow/tfjs';
 import { ArtifactStore } from '../../engine/storage/artifacts';
 import type { KeyValue } from '../../engine/storage/kv';
-import { JobRegistry } from '../jobs';
+import type { LockManagerLike } from '../../engine/storage/locks';
+import { type BackendLease, JobRegistry } from '../jobs';
+import { threadBackendLease } from './backend-lease';
+import { ModelCache, MODEL_CACHE_BYTES } from './model-cache';
 import type { StatPool } from '../../engine/importance/stat-pool';
 
 export class LruCache<V> {
@@ -41,16 +43,33 @@ export class LruCache<V> {
 export interface WorkerContext {
   store: ArtifactStore;
   jobs: JobRegistry;
-  models: LruCache<tf.LayersModel>;
+  /** Loaded models, bounded by bytes; jobs hold theirs (acquireModel / withModel in models.ts) so none is disposed in use. */
+  models: ModelCache;
+  /** Who may use or switch the one global tfjs backend (jobs hold it shared; a switch needs it to themselves). */
+  backend: BackendLease;
   /** Workers for the HRank/CHIP statistics (the browser engine worker's pool); absent: on this thread. */
   statPool?: StatPool;
 }
 
-export function createContext(kv: KeyValue, statPool?: StatPool): WorkerContext {
+export interface ContextOptions {
+  statPool?: StatPool;
+  /** Model cache budget in bytes of weights (default MODEL_CACHE_BYTES). */
+  modelCacheBytes?: number;
+  /** Web Locks (navigator.locks in the browser); tests inject one to play two tabs. */
+  locks?: LockManagerLike;
+}
+
+export function createContext(kv: KeyValue, opts: StatPool | ContextOptions = {}): WorkerContext {
+  const o: ContextOptions = isStatPool(opts) ? { statPool: opts } : opts;
   return {
-    ...(statPool ? { statPool } : {}),
-    store: new ArtifactStore(kv),
+    ...(o.statPool ? { statPool: o.statPool } : {}),
+    store: new ArtifactStore(kv, o.locks ? { locks: o.locks } : {}),
     jobs: new JobRegistry(),
-    models: new LruCache<tf.LayersModel>(4, (m) => m.dispose()),
+    models: new ModelCache(o.modelCacheBytes ?? MODEL_CACHE_BYTES),
+    backend: threadBackendLease(),
   };
+}
+
+function isStatPool(x: StatPool | ContextOptions): x is StatPool {
+  return typeof (x as StatPool).run === 'function';
 }

@@ -4,7 +4,7 @@
  * that fails or is cancelled leaves no dataset behind (orphan chunks are swept at start-up).
  */
 import { importCifarArchive, importCifarFiles } from '../../engine/data/cifar';
-import { entriesFromZip, importCustomDataset, type FileEntry, type ImageDecoder } from '../../engine/data/custom';
+import { entriesFromZipStream, importCustomDataset, type FileEntry, type ImageDecoder } from '../../engine/data/custom';
 import { makeDemoDataset } from '../../engine/data/demo';
 import { makeDatasetId } from '../../engine/data/ids';
 import { measurePipeline } from '../../engine/data/throughput';
@@ -120,7 +120,7 @@ export async function importDataset(
     const name = (source as File).name ?? 'upload';
     const n = lower(name);
     if (n.endsWith('.tar.gz') || n.endsWith('.tgz') || n.endsWith('.tar')) ds = await importCifarArchive(named(source, name), cifarOpts);
-    else if (n.endsWith('.zip')) ds = await custom(entriesFromZip(new Uint8Array(await source.arrayBuffer()), name), name.replace(/\.zip$/i, ''));
+    else if (n.endsWith('.zip')) ds = await custom(await entriesFromZipStream(named(source, name), { name, signal: job.signal, onProgress: job.onProgress }), name.replace(/\.zip$/i, ''));
     else if (n.endsWith('.bin')) ds = await importCifarFiles([named(source, name)], cifarOpts);
     else throw new StudioError('bad-input', `"${name}" is not a dataset this studio reads: use cifar-10-binary.tar.gz, cifar-100-binary.tar.gz, CIFAR .bin files, a .zip of class folders, or a folder.`);
   }

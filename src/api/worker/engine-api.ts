@@ -7,6 +7,9 @@ import type { ImageDecoder } from '../../engine/data/custom';
 import type { ModelInfo } from '../../engine/models/types';
 import type { JobOptions } from '../../engine/progress';
 import type * as T from '../types';
+import { StudioError } from '../../engine/errors';
+import { newId } from '../../engine/storage/artifacts';
+import { defaultLockManager, runsHeld } from '../../engine/storage/locks';
 import { STUDIO_VERSION } from '../version';
 import type { WorkerContext } from './context';
 import * as data from './datasets';
@@ -19,19 +22,64 @@ import * as pruning from './pruning';
 import * as system from './system';
 import * as training from './training';
 
+/** What a job holds for its whole run: the backend lease (default: shared on the current backend) and models. */
+interface JobHold {
+  label?: string;
+  backend?: 'current' | 'exclusive' | BackendName | { training: BackendName | 'auto' | 'current' | undefined };
+  models?: (string | undefined)[];
+}
+
 export class EngineApi implements T.StudioApi {
   /** Backends are probed once at start; every engine call waits for it so none runs on a half-initialised backend. */
   private readonly ready: Promise<unknown>;
+  private probeError: string | null = null;
 
   constructor(private readonly ctx: WorkerContext, private readonly decoder: ImageDecoder) {
     void ctx.store.sweepOrphans();
-    this.ready = system.backends().catch(() => undefined);
+    // A probe that fails as a whole is kept and reported by backends() (not swallowed): the engine then runs on
+    // whatever tfjs chose, and the UI says why.
+    this.ready = system.backends().catch((e: unknown) => {
+      this.probeError = e instanceof Error ? e.message : String(e);
+    });
   }
 
-  /** Runs a long call as a job: waits for the backends, registers cancel/pause, passes progress + signal. */
-  private async job<R>(jobId: string | undefined, onProgress: T.OnProgress | undefined, fn: (j: JobOptions & { job: import('../jobs').JobControl }) => Promise<R>): Promise<R> {
+  /**
+   * Runs a long call as a job: waits for the backends, registers cancel/pause, holds the backend lease (shared on
+   * one backend, or exclusive for jobs that switch backends) and the models it names for its whole run, and passes
+   * progress + signal. While it waits for the lease it reports phase 'queued'.
+   */
+  private async job<R>(jobId: string | undefined, onProgress: T.OnProgress | undefined, fn: (j: JobOptions & { job: import('../jobs').JobControl }) => Promise<R>, hold: JobHold = {}): Promise<R> {
     await this.ready;
-    return this.ctx.jobs.run(jobId, (job) => fn({ onProgress, signal: job.signal, job }));
+    return this.ctx.jobs.run(jobId, async (job) => {
+      const label = `${hold.label ?? 'a job'}${jobId ? ` (${jobId})` : ''}`;
+      const o = {
+        signal: job.signal,
+        onWait: (blockers: string[]) => onProgress?.({ phase: 'queued', fraction: 0, message: `waiting for ${blockers.join(', ') || 'another job'} to finish with the backend` }),
+      };
+      const body = () => models.withModels(this.ctx, hold.models ?? [], () => fn({ onProgress, signal: job.signal, job }));
+      if (hold.backend === 'exclusive') return this.ctx.backend.exclusive(label, body, o);
+      const b = typeof hold.backend === 'object' ? await this.trainingBackend(hold.backend.training, o) : (hold.backend ?? 'current');
+      return this.ctx.backend.shared(b, label, body, o);
+    });
+  }
+
+  /** The backend a training job will hold; 'auto' before its first measurement measures first (exclusively). */
+  private async trainingBackend(mode: BackendName | 'auto' | 'current' | undefined, o: { signal?: AbortSignal }): Promise<string> {
+    const planned = measures.plannedTrainingBackend(mode);
+    if (planned) return planned;
+    await this.ctx.backend.exclusive('measuring training speed per backend', () => measures.chooseTrainingBackend(), { ...o, restore: false });
+    return measures.plannedTrainingBackend(mode) ?? 'current';
+  }
+
+  /** A short call that runs tf ops: it holds the backend shared so no job switches it away meanwhile. */
+  private tfCall<R>(fn: () => Promise<R> | R): Promise<R> {
+    return this.call(() => this.ctx.backend.shared('current', 'a short engine call', async () => fn(), { jump: true }));
+  }
+
+  /** Refuses to resume a run another tab is executing (it holds the run's Web Lock). */
+  private async notRunningElsewhere(runId: string): Promise<void> {
+    if (training.runningRunIds().has(runId)) return; // here: resumeRun says so itself
+    if ((await runsHeld(defaultLockManager())).has(runId)) throw new StudioError('busy-elsewhere', `Run ${runId} is running in another tab of the studio: follow or stop it there.`);
   }
 
   private async call<R>(fn: () => Promise<R> | R): Promise<R> {
@@ -41,9 +89,25 @@ export class EngineApi implements T.StudioApi {
 
   // ---- system
   async version() { return STUDIO_VERSION; }
-  backends(reprobe?: boolean) { return this.call(() => system.backends(reprobe)); }
-  setBackend(name: BackendName) { return this.call(() => system.setBackend(name)); }
-  chooseTrainingBackend() { return this.call(() => measures.chooseTrainingBackend()); }
+  backends(reprobe?: boolean) {
+    return this.call(async () => {
+      if (this.probeError !== null && !reprobe) throw new StudioError('backend-unavailable', `Probing the backends failed at start-up: ${this.probeError}. Re-probe to try again.`);
+      const r = await system.backends(reprobe);
+      this.probeError = null;
+      return r;
+    });
+  }
+  setBackend(name: BackendName) {
+    return this.call(() => {
+      const holding = this.ctx.backend.holding();
+      if (holding.length > 0) {
+        if (holding.every((h) => h.mode === 'shared' && h.backend === name)) return system.backends();
+        throw new StudioError('backend-busy', `Cannot switch to ${name} now: ${holding.map((h) => `${h.label} on ${h.backend ?? 'several backends'}`).join(', ')} ${holding.length === 1 ? 'is' : 'are'} running. Switch when ${holding.length === 1 ? 'it finishes' : 'they finish'}, or cancel.`);
+      }
+      return this.ctx.backend.exclusive('switching backend', () => system.setBackend(name), { restore: false });
+    });
+  }
+  chooseTrainingBackend() { return this.call(() => this.ctx.backend.exclusive('measuring training speed per backend', () => measures.chooseTrainingBackend(), { restore: false })); }
   storage() { return system.storage(this.ctx); }
   persistStorage() { return system.persistStorage(); }
   ping() { return this.call(() => system.ping()); }
@@ -53,7 +117,7 @@ export class EngineApi implements T.StudioApi {
 
   // ---- datasets
   importDataset(source: T.DatasetSource, options?: T.ImportDatasetOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => data.importDataset(this.ctx, this.decoder, source, options, j));
+    return this.job(jobId, onProgress, (j) => data.importDataset(this.ctx, this.decoder, source, options, j), { label: 'import dataset' });
   }
   createDemoDataset(options?: { trainPerClass?: number; testPerClass?: number; seed?: number }) { return data.createDemoDataset(this.ctx, options); }
   datasets() { return data.listDatasets(this.ctx); }
@@ -63,8 +127,8 @@ export class EngineApi implements T.StudioApi {
 
   // ---- models
   async zoo() { return models.zoo(); }
-  createModel(arch: string, options: Parameters<T.StudioApi['createModel']>[1]) { return this.call(() => models.createModel(this.ctx, arch, options ?? {})); }
-  importModel(source: T.ModelSource, options?: { name?: string }) { return this.call(() => models.importModel(this.ctx, source, options)); }
+  createModel(arch: string, options: Parameters<T.StudioApi['createModel']>[1]) { return this.tfCall(() => models.createModel(this.ctx, arch, options ?? {})); }
+  importModel(source: T.ModelSource, options?: { name?: string }) { return this.tfCall(() => models.importModel(this.ctx, source, options)); }
   models() { return models.listModels(this.ctx); }
   async deleteModel(id: string) {
     pruning.forgetGraph(id);
@@ -75,7 +139,8 @@ export class EngineApi implements T.StudioApi {
   modelInfo(id: string) { return this.call(() => models.modelInfo(this.ctx, id)); }
   cutCandidates(modelId: string) { return this.call(() => models.cutCandidates(this.ctx, modelId)); }
   train(modelId: string, datasetId: string, options: T.TrainOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => training.startRun(this.ctx, 'train', modelId, datasetId, options, j));
+    const runId = newId('run');
+    return this.job(jobId, onProgress, (j) => training.startRun(this.ctx, 'train', modelId, datasetId, options, j, runId), { label: 'training', backend: { training: options.backend } });
   }
   fineTune(modelId: string, datasetId: string, options: T.TrainOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, async (j) => {
@@ -89,13 +154,21 @@ export class EngineApi implements T.StudioApi {
         measures: { ...m.measures, afterPrune: parent.measures?.afterPrune, fineTuneEpochs: (parent.measures?.fineTuneEpochs ?? 0) + options.epochs },
       }));
       return { ...r, model: rec.meta };
-    });
+    }, { label: 'fine-tuning', backend: { training: options.backend }, models: [options.teacherId] });
   }
-  runs() { return training.listRuns(this.ctx, training.runningRunIds()); }
-  resumeRun(runId: string, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, async (j) => {
-      const rec = await this.ctx.store.require<T.RunSummary>('run', runId);
-      return rec.meta.kind === 'iterative' ? iterative.resumeIterative(this.ctx, runId, j) : training.resumeRun(this.ctx, runId, j);
+  /** Runs; one another tab is executing (it holds the run's Web Lock) shows as running there, not interrupted. */
+  async runs() {
+    const here = training.runningRunIds();
+    const anywhere = new Set([...here, ...(await runsHeld(defaultLockManager()).catch(() => new Set<string>()))]);
+    return training.listRuns(this.ctx, anywhere);
+  }
+  async resumeRun(runId: string, onProgress?: T.OnProgress, jobId?: string) {
+    await this.ready;
+    const rec = await this.ctx.store.require<T.RunSummary & { options?: { backend?: BackendName | 'auto' | 'current'; teacherId?: string } }>('run', runId);
+    await this.notRunningElsewhere(runId);
+    const o = rec.meta.options ?? {};
+    return this.job<T.TrainResult | T.IterativeResult>(jobId, onProgress, (j) => (rec.meta.kind === 'iterative' ? iterative.resumeIterative(this.ctx, runId, j) : training.resumeRun(this.ctx, runId, j)), {
+      label: 'resumed run', backend: { training: o.backend }, models: [o.teacherId],
     });
   }
   evaluate(modelId: string, datasetId: string, options: T.EvaluateOptions = {}, onProgress?: T.OnProgress, jobId?: string) {
@@ -107,56 +180,56 @@ export class EngineApi implements T.StudioApi {
       const rec = { top1: r.top1, top5: r.top5, count: r.count, split, start, end, at: Date.now() };
       await this.ctx.store.updateMeta<ModelInfo>('model', modelId, (m) => ({ ...m, measures: { ...m.measures, evals: { ...m.measures?.evals, [`${split}:${start}-${end}`]: rec } } }));
       return r;
-    });
+    }, { label: 'evaluation', models: [modelId] });
   }
   transfer(backboneId: string, datasetId: string, options: T.TransferOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => training.transfer(this.ctx, backboneId, datasetId, options, j));
+    return this.job(jobId, onProgress, (j) => training.transfer(this.ctx, backboneId, datasetId, options, j), { label: 'transfer learning', backend: { training: undefined }, models: [backboneId] });
   }
 
   // ---- pruning
   dependencyGroups(modelId: string) { return this.call(() => pruning.dependencyGroups(this.ctx, modelId)); }
   pruneModel(modelId: string, what: { remove: Record<string, number[]> } | T.PlanResult, options?: T.PruneModelOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => pruning.pruneModel(this.ctx, modelId, what, options, j));
+    return this.job(jobId, onProgress, (j) => pruning.pruneModel(this.ctx, modelId, what, options, j), { label: 'pruning', models: [modelId] });
   }
   analyze(modelId: string, datasetId: string | null, options: T.AnalyzeOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => pruning.analyze(this.ctx, modelId, datasetId, options, j));
+    return this.job(jobId, onProgress, (j) => pruning.analyze(this.ctx, modelId, datasetId, options, j), { label: 'analysis', models: [modelId] });
   }
   plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.call(() => pruning.plan(this.ctx, modelId, analysis, options)); }
   prune(modelId: string, datasetId: string | null, options: Parameters<T.StudioApi['prune']>[2], onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j));
+    return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j), { label: 'pruning', models: [modelId] });
   }
   allocate(modelId: string, datasetId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi & T.RecoverOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => pruning.planFor(this.ctx, modelId, datasetId, analysis, { ...options, criterion: analysis.criterion }, 'reconstruct', j));
+    return this.job(jobId, onProgress, (j) => pruning.planFor(this.ctx, modelId, datasetId, analysis, { ...options, criterion: analysis.criterion }, 'reconstruct', j), { label: 'allocation', models: [modelId] });
   }
   reconstruct(prunedId: string, originalId: string, datasetId: string, options: Parameters<T.StudioApi['reconstruct']>[3] = {}, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => pruning.reconstruct(this.ctx, prunedId, originalId, datasetId, options, j));
+    return this.job(jobId, onProgress, (j) => pruning.reconstruct(this.ctx, prunedId, originalId, datasetId, options, j), { label: 'reconstruction', models: [prunedId, originalId] });
   }
   sensitivity(modelId: string, datasetId: string, analysis: T.AnalysisResult, options: T.SensitivityOptionsApi = {}, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => pruning.sensitivity(this.ctx, modelId, datasetId, analysis, options, j));
+    return this.job(jobId, onProgress, (j) => pruning.sensitivity(this.ctx, modelId, datasetId, analysis, options, j), { label: 'sensitivity scan', models: [modelId] });
   }
   sensitivityRatios(modelId: string, result: T.SensitivityResult, macs: number, maxRatio?: number) {
     return this.call(() => pruning.sensitivityRatios(this.ctx, modelId, result, macs, maxRatio));
   }
   featureMaps(modelId: string, datasetId: string, layer: string, options?: { image?: number; maxChannels?: number }) {
-    return this.call(() => pruning.featureMaps(this.ctx, modelId, datasetId, layer, options));
+    return this.tfCall(() => pruning.featureMaps(this.ctx, modelId, datasetId, layer, options));
   }
 
   pruneIteratively(modelId: string, datasetId: string, options: T.IterativeOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => iterative.pruneIteratively(this.ctx, modelId, datasetId, options, j));
+    return this.job(jobId, onProgress, (j) => iterative.pruneIteratively(this.ctx, modelId, datasetId, options, j), { label: 'iterative pruning', backend: { training: options.backend }, models: [modelId] });
   }
 
   // ---- measures
   benchmark(modelId: string, options?: T.BenchmarkOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => measures.benchmark(this.ctx, modelId, options, j));
+    return this.job(jobId, onProgress, (j) => measures.benchmark(this.ctx, modelId, options, j), { label: 'benchmark', backend: 'exclusive', models: [modelId] });
   }
   report(modelIds?: string[]) { return measures.report(this.ctx, modelIds); }
 
   // ---- deployment
   exportBundle(modelIds: string[], datasetId: string, options?: T.ExportBundleOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => deploy.exportBundle(this.ctx, modelIds, datasetId, options, j));
+    return this.job(jobId, onProgress, (j) => deploy.exportBundle(this.ctx, modelIds, datasetId, options, j), { label: 'bundle export', models: modelIds });
   }
   runBundle(bundle: Blob, options?: T.RunBundleOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => deploy.runBundle(this.ctx, bundle, options, j));
+    return this.job(jobId, onProgress, (j) => deploy.runBundle(this.ctx, bundle, options, j), { label: 'bundle run', backend: 'exclusive' });
   }
   async encodeResults(results: T.DeployResults) { return { file: encodeResults(results), qr: encodeResultsForQr(results) }; }
   importResults(text: string) { return deploy.importResults(this.ctx, text); }

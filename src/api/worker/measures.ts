@@ -71,6 +71,12 @@ export async function useTrainingBackend(mode: BackendName | 'auto' | 'current' 
   return sessionChoice;
 }
 
+/** The backend `useTrainingBackend(mode)` will put in place, when known without measuring ('auto' before its probe: null). */
+export function plannedTrainingBackend(mode: BackendName | 'auto' | 'current' = 'auto'): BackendName | 'current' | null {
+  if (mode !== 'auto') return mode;
+  return sessionChoice?.backend ?? null;
+}
+
 export async function chooseTrainingBackend(): Promise<{ backend: BackendName; reason: string; imagesPerSecond: SpeedTable }> {
   const candidates = backendStatuses().filter((b) => b.available && b.name !== 'cpu').map((b) => b.name);
   const speeds = await onEach(candidates, () => trainingImagesPerSecond());

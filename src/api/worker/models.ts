@@ -14,6 +14,7 @@ import { createZooModel, isZooArch, ZOO } from '../../engine/models/zoo/index';
 import { newId } from '../../engine/storage/artifacts';
 import type { ModelDetails, ModelSource, ZooEntry } from '../types';
 import type { WorkerContext } from './context';
+import type { ModelLease } from './model-cache';
 import { loadDataset } from './datasets';
 
 const enc = new TextEncoder();
@@ -52,20 +53,63 @@ export async function saveModel(ctx: WorkerContext, model: tf.LayersModel, opts:
 }
 
 /**
- * Loads a stored model. The cached instance is shared and must be treated as read-only; pass `fresh` to get a
- * private copy that may be trained or changed (and is the caller's to dispose).
+ * Loads a stored model. The cached instance is shared and must be treated as read-only; it is only borrowed: another
+ * load may evict it once the caller awaits, unless a job holds it (`acquireModel` / `withModel`; every long job in
+ * engine-api.ts holds the models it names for its whole run). Pass `fresh` to get a private copy that may be trained
+ * or changed (and is the caller's to dispose).
  */
 export async function loadModel(ctx: WorkerContext, id: string, fresh = false): Promise<tf.LayersModel> {
   if (!fresh) {
     const hit = ctx.models.get(id);
     if (hit) return hit;
   }
+  const model = await readModel(ctx, id);
+  if (fresh) return model;
+  // Another call may have loaded the same id while this one read storage: keep the cached one.
+  const raced = ctx.models.get(id);
+  if (raced) {
+    model.dispose();
+    return raced;
+  }
+  ctx.models.set(id, model);
+  return model;
+}
+
+async function readModel(ctx: WorkerContext, id: string): Promise<tf.LayersModel> {
   await ctx.store.require('model', id);
   const json = JSON.parse(dec.decode(await ctx.store.getPart('model', id, 'model.json'))) as tf.io.ModelArtifacts;
   const weights = await ctx.store.getPart('model', id, 'weights');
-  const model = await modelFromArtifacts({ ...json, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer });
-  if (!fresh) ctx.models.set(id, model);
-  return model;
+  return modelFromArtifacts({ ...json, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer });
+}
+
+/** Loads (or finds) model `id` in the cache and holds it until `release()`: it is never disposed while held. */
+export async function acquireModel(ctx: WorkerContext, id: string): Promise<ModelLease> {
+  for (;;) {
+    await loadModel(ctx, id);
+    // loadModel returned the cached instance; it is still cached unless a concurrent load evicted it in between.
+    if (ctx.models.has(id)) return ctx.models.acquire(id);
+  }
+}
+
+/** Runs `fn` with model `id` held for its whole duration (released however `fn` ends). */
+export async function withModel<T>(ctx: WorkerContext, id: string, fn: (model: tf.LayersModel) => Promise<T> | T): Promise<T> {
+  const lease = await acquireModel(ctx, id);
+  try {
+    return await fn(lease.model);
+  } finally {
+    lease.release();
+  }
+}
+
+/** Holds every listed model (duplicates and undefined skipped) for the duration of `fn`. */
+export async function withModels<T>(ctx: WorkerContext, ids: (string | undefined)[], fn: () => Promise<T>): Promise<T> {
+  const leases: ModelLease[] = [];
+  try {
+    for (const id of new Set(ids.filter((x): x is string => typeof x === 'string'))) leases.push(await acquireModel(ctx, id));
+    return await fn();
+  } finally {
+    for (const l of leases) l.release();
+  }
 }
 
 export async function modelRecord(ctx: WorkerContext, id: string): Promise<ModelInfo> {
@@ -147,21 +191,21 @@ export async function deleteModel(ctx: WorkerContext, id: string): Promise<void>
 
 export async function exportModel(ctx: WorkerContext, id: string): Promise<Blob> {
   const info = await modelRecord(ctx, id);
-  const zip = await exportModelZip(await loadModel(ctx, id), info.name);
+  const zip = await withModel(ctx, id, (m) => exportModelZip(m, info.name));
   return new Blob([zip as BlobPart], { type: 'application/zip' });
 }
 
 export async function exportFiles(ctx: WorkerContext, id: string): Promise<{ name: string; blob: Blob }[]> {
-  const files = await exportModelFiles(await loadModel(ctx, id));
+  const files = await withModel(ctx, id, (m) => exportModelFiles(m));
   return files.map((f) => ({ name: f.name, blob: new Blob([f.bytes as BlobPart], { type: f.name.endsWith('.json') ? 'application/json' : 'application/octet-stream' }) }));
 }
 
 export async function modelInfo(ctx: WorkerContext, id: string): Promise<ModelDetails> {
   const info = await modelRecord(ctx, id);
-  const c = countModel(await loadModel(ctx, id));
-  return { ...info, layers: c.layers.map(({ name, className, params, macs, outShape }) => ({ name, className, params, macs, outShape })), trainableParams: c.trainableParams };
+  const c = await withModel(ctx, id, (m) => countModel(m));
+  return { ...info, layers: c.layers.map(({ name, className, params, macs, outShape }) => ({ name, className, params, macs, outShape })), trainableParams: c.trainableParams, countWarnings: c.warnings };
 }
 
 export async function cutCandidates(ctx: WorkerContext, id: string): Promise<string[]> {
-  return cutPoints(await loadModel(ctx, id));
+  return withModel(ctx, id, (m) => cutPoints(m));
 }

@@ -19,6 +19,7 @@ import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord, saveModel } from './models';
 import { useTrainingBackend } from './measures';
+import { RunLockSet } from '../../engine/storage/locks';
 
 interface RunRecord extends RunSummary { options: TrainOptionsApi; checkpoint?: CheckpointHeader; name: string; step: string }
 
@@ -59,7 +60,8 @@ export async function listRuns(ctx: WorkerContext, active: Set<string>): Promise
   });
 }
 
-const activeRuns = new Set<string>();
+/** Runs executing in this tab; each holds its Web Lock while it runs, so other tabs do not show it as interrupted. */
+const activeRuns: Set<string> = new RunLockSet();
 export const runningRunIds = (): Set<string> => activeRuns;
 
 async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoint | undefined, job: Job): Promise<TrainResult> {

@@ -70,11 +70,20 @@ async function tryBackend(name: BackendName): Promise<BackendStatus> {
   }
 }
 
+/** Asked before every switch to another backend: throws when a running job holds the current one (jobs.ts). */
+let switchGuard: ((to: BackendName) => void) | null = null;
+export function setSwitchGuard(guard: ((to: BackendName) => void) | null): void {
+  switchGuard = guard;
+}
+
 /** Probes every backend (once; `force` re-probes), then leaves `prefer` (or the best available) active. */
 export function probeBackends(prefer?: BackendName, force = false): Promise<BackendStatus[]> {
   return serialised(async () => {
-    for (const name of BACKEND_ORDER) {
-      if (force || !statusCache.has(name)) statusCache.set(name, await tryBackend(name));
+    // Probing activates each backend in turn: not while a job holds the current one.
+    const due = BACKEND_ORDER.filter((name) => force || !statusCache.has(name));
+    for (const name of due) if (name !== tf.getBackend()) switchGuard?.(name);
+    for (const name of due) {
+      statusCache.set(name, await tryBackend(name));
     }
     const target = prefer && statusCache.get(prefer)?.available ? prefer : BACKEND_ORDER.find((n) => statusCache.get(n)?.available);
     if (target) await tf.setBackend(target);
@@ -89,6 +98,8 @@ export function backendStatuses(): BackendStatus[] {
 
 export function switchBackend(name: BackendName): Promise<BackendStatus[]> {
   return serialised(async () => {
+    if (tf.getBackend() === name && statusCache.get(name)?.available) return backendStatuses();
+    switchGuard?.(name);
     const st = statusCache.get(name) ?? (await tryBackend(name));
     statusCache.set(name, st);
     if (!st.available) throw new StudioError('backend-unavailable', `Backend "${name}" is not available here: ${st.reason ?? 'unknown reason'}.`);

@@ -7,10 +7,10 @@
  * CIFAR-100 record: coarse label byte + fine label byte + 3072 pixel bytes = 3074 bytes;
  * train.bin (50000) and test.bin (10000), fine_label_names.txt / coarse_label_names.txt.
  */
-import { StudioError, throwIfAborted } from '../errors';
+import { StudioError, isStudioError, throwIfAborted } from '../errors';
 import { progressReporter } from '../progress';
 import { CIFAR10_CLASSES, CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES } from './cifar-names';
-import { gunzipSource, readSource, sourceName } from './gunzip';
+import { readMaybeGzip, readSource, sourceName } from './gunzip';
 import type { BlobLike, ByteSource, StreamReadOptions } from './gunzip';
 import { Collector, TarReader } from './tar';
 import type { TarEntrySink } from './tar';
@@ -308,8 +308,20 @@ export async function importCifarArchive(source: ByteSource, opts: CifarImportOp
   const name = opts.name ?? sourceName(source);
   const asm = new CifarAssembler(name, opts);
   const tar = new TarReader((h) => (h.type === 'file' ? asm.member(h.name, h.size) : null), name);
-  await gunzipSource(source, (chunk) => tar.push(chunk), { ...opts, name, phase: opts.phase ?? 'import' });
-  tar.finish();
+  // Gzip or not is decided by the first bytes, not the name: an uncompressed .tar (or a .tar.gz a browser already
+  // decompressed) reads the same.
+  let plain: Uint8Array | null = null;
+  try {
+    await readMaybeGzip(source, (chunk) => tar.push(chunk), { ...opts, name, phase: opts.phase ?? 'import', onDetect: (gz, head) => { plain = gz ? null : head; } });
+    tar.finish();
+  } catch (e) {
+    const head = plain as Uint8Array | null;
+    if (head !== null && isStudioError(e) && e.code === 'corrupt-archive' && tar.entryCount() === 0) {
+      const hex = Array.from(head, (x: number) => x.toString(16).padStart(2, '0')).join(' ');
+      throw new StudioError('corrupt-archive', `"${name}" is neither a gzip-compressed nor a plain tar archive (it starts with bytes ${hex || 'nothing: it is empty'}). Download it again or pick the right file.`, { file: name });
+    }
+    throw e;
+  }
   throwIfAborted(opts.signal);
   return asm.finish();
 }

@@ -5,7 +5,8 @@
  * a square RGB uint8 tile and written into preallocated split arrays. Without split folders the split
  * is seeded and stratified per class.
  */
-import { unzipSync } from 'fflate';
+import { Unzip, UnzipInflate, unzipSync } from 'fflate';
+import { peekSource, sourceName, type ByteSource } from './gunzip';
 import { StudioError, isStudioError, throwIfAborted } from '../errors';
 import { nextTick, progressReporter } from '../progress';
 import type { JobOptions } from '../progress';
@@ -321,6 +322,8 @@ export function entriesFromZip(bytes: Uint8Array, name = 'archive.zip'): FileEnt
     const why = e instanceof Error ? e.message : String(e);
     throw new StudioError('corrupt-archive', `"${name}" is not a valid zip archive (${why}).`, { file: name });
   }
+  const bad = Object.keys(files).find(unsafeZipPath);
+  if (bad !== undefined) throw new StudioError('corrupt-archive', `"${name}" is not a valid zip archive (it holds a file named "${bad}", which points outside the archive).`, { file: name });
   return Object.keys(files)
     .filter((p) => !p.endsWith('/'))
     .sort(cmp)
@@ -328,4 +331,135 @@ export function entriesFromZip(bytes: Uint8Array, name = 'archive.zip'): FileEnt
       const data = files[path]!;
       return { path, bytes: () => Promise.resolve(data) };
     });
+}
+
+/** Limits on a zip read into memory: beyond them it is refused (`too-large`) instead of taking the tab down. */
+export interface ZipLimits {
+  /** Most files (default 200,000). */
+  maxEntries?: number;
+  /** Most bytes after decompression, all files together (default 2 GiB). */
+  maxBytes?: number;
+}
+
+export const ZIP_MAX_ENTRIES = 200_000;
+export const ZIP_MAX_BYTES = 2 * 1024 ** 3;
+const ZIP_PUSH_BYTES = 4096;
+
+/** Rejects absolute paths, drive letters and `..` segments (names that would escape the archive's folder). */
+export function unsafeZipPath(path: string): boolean {
+  const p = path.replace(/\\/g, '/');
+  return p.startsWith('/') || /^[a-zA-Z]:/.test(p) || p.split('/').some((seg) => seg === '..');
+}
+
+/**
+ * Lists the files of a .zip streamed from `source` (a File/Blob or a byte stream): the archive is never held whole;
+ * each file is inflated as it streams past and kept (its bytes are what the importer decodes). Directories are
+ * dropped. More than `maxEntries` files or `maxBytes` inflated bytes (a zip bomb) stop the read with `too-large`
+ * as soon as the limit is crossed; unsafe names, an encrypted or unknown compression method, or a file that is not
+ * a zip end in `corrupt-archive`.
+ */
+export async function entriesFromZipStream(source: ByteSource, opts: ZipLimits & JobOptions & { name?: string } = {}): Promise<FileEntry[]> {
+  const name = opts.name ?? sourceName(source, 'archive.zip');
+  const maxEntries = opts.maxEntries ?? ZIP_MAX_ENTRIES;
+  const maxBytes = opts.maxBytes ?? ZIP_MAX_BYTES;
+  const corrupt = (why: string) => new StudioError('corrupt-archive', `"${name}" is not a valid zip archive (${why}).`, { file: name });
+  const { head, stream } = await peekSource(source);
+  const sig = head.length >= 4 ? (head[0]! | (head[1]! << 8) | (head[2]! << 16) | (head[3]! << 24)) >>> 0 : 0;
+  if (sig === 0x06054b50) return []; // an empty zip: just the end record
+  if (sig !== 0x04034b50) {
+    await stream.cancel().catch(() => undefined);
+    throw corrupt(head.length === 0 ? 'the file is empty' : 'it does not start with a zip file header');
+  }
+  const files = new Map<string, Uint8Array>();
+  /** Files whose data has started but not ended (a truncated archive leaves one open). */
+  const open = new Set<string>();
+  let entries = 0;
+  let total = 0;
+  let failure: StudioError | null = null;
+  const fail = (e: StudioError) => {
+    failure ??= e;
+  };
+  const uz = new Unzip((file) => {
+    if (failure) return;
+    if (++entries > maxEntries) {
+      fail(new StudioError('too-large', `"${name}" has more than ${maxEntries.toLocaleString('en')} files: split it, or import a folder.`, { file: name, limit: maxEntries }));
+      return;
+    }
+    if (unsafeZipPath(file.name)) {
+      fail(corrupt(`it holds a file named "${file.name}", which points outside the archive`));
+      return;
+    }
+    const isDir = file.name.endsWith('/');
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    open.add(file.name);
+    file.ondata = (err, chunk, final) => {
+      if (final) open.delete(file.name);
+      if (failure) return;
+      if (err) {
+        fail(corrupt(`${file.name}: ${err.message}`));
+        return;
+      }
+      size += chunk.length;
+      total += chunk.length;
+      if (total > maxBytes) {
+        fail(new StudioError('too-large', `"${name}" inflates to more than ${(maxBytes / 1024 ** 2).toFixed(0)} MiB (stopped at ${file.name}): it is too large to import here, or a zip bomb.`, { file: name, limit: maxBytes }));
+        return;
+      }
+      if (chunk.length > 0) parts.push(chunk);
+      if (final && !isDir) {
+        const all = new Uint8Array(size);
+        let o = 0;
+        for (const c of parts) {
+          all.set(c, o);
+          o += c.length;
+        }
+        files.set(file.name, all);
+      }
+    };
+    try {
+      file.start();
+    } catch (e) {
+      fail(corrupt(`${file.name} uses compression method ${file.compression}, which this studio does not read (${e instanceof Error ? e.message : String(e)})`));
+    }
+  });
+  uz.register(UnzipInflate);
+  const reader = stream.getReader();
+  const report = progressReporter(opts.onProgress);
+  const size = typeof (source as { size?: unknown }).size === 'number' ? (source as { size: number }).size : 0;
+  let read = 0;
+  try {
+    for (;;) {
+      throwIfAborted(opts.signal);
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (!value || value.length === 0) continue;
+      read += value.length;
+      // Small pushes: deflate expands at most ~1032:1, so one 4 KiB push inflates to at most ~4 MiB before the
+      // size limit is checked again.
+      for (let o = 0; o < value.length; o += ZIP_PUSH_BYTES) {
+        try {
+          uz.push(value.subarray(o, o + ZIP_PUSH_BYTES), false);
+        } catch (e) {
+          throw corrupt(e instanceof Error ? e.message : String(e));
+        }
+        if (failure) throw failure;
+      }
+      if (size) report('unzip', read / size, `reading ${name}`);
+    }
+    try {
+      uz.push(new Uint8Array(0), true);
+    } catch (e) {
+      throw corrupt(e instanceof Error ? e.message : String(e));
+    }
+    if (failure) throw failure;
+    if (open.size > 0) throw corrupt(`truncated: it ends inside ${[...open][0]}`);
+  } catch (e) {
+    await reader.cancel().catch(() => undefined);
+    throw e;
+  }
+  return [...files.keys()].sort(cmp).map((path) => {
+    const data = files.get(path)!;
+    return { path, bytes: () => Promise.resolve(data) };
+  });
 }

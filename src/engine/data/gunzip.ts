@@ -306,3 +306,76 @@ export async function readSource(
   }
   return n;
 }
+
+/** True when `head` starts with the gzip signature 1f 8b. */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * Reads the first bytes of `source` and returns them with a stream that still yields the whole source (the peeked
+ * chunk first), so the caller can choose a decoder by magic bytes without reading anything twice.
+ */
+export async function peekSource(source: ByteSource, want = 4): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
+  const reader = sourceStream(source).getReader();
+  const seen: Uint8Array[] = [];
+  let n = 0;
+  let done = false;
+  while (n < want) {
+    const r = await reader.read();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    if (r.value && r.value.length > 0) {
+      seen.push(r.value);
+      n += r.value.length;
+    }
+  }
+  const head = new Uint8Array(n);
+  let o = 0;
+  for (const c of seen) {
+    head.set(c, o);
+    o += c.length;
+  }
+  let replayed = false;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      if (!replayed) {
+        replayed = true;
+        if (head.length > 0) {
+          ctl.enqueue(head);
+          return;
+        }
+      }
+      if (done) return ctl.close();
+      const r = await reader.read();
+      if (r.done) ctl.close();
+      else if (r.value) ctl.enqueue(r.value);
+    },
+    cancel: (why) => reader.cancel(why),
+  });
+  return { head: head.subarray(0, Math.min(want, head.length)), stream };
+}
+
+/**
+ * Hands the decompressed bytes of `source` to `onChunk`: gunzipped when it starts with the gzip signature, as is
+ * otherwise (an uncompressed .tar), whatever its name says. Returns which it was.
+ */
+export async function readMaybeGzip(
+  source: ByteSource,
+  onChunk: (chunk: Uint8Array) => void,
+  opts: StreamReadOptions & { onDetect?: (gzip: boolean, head: Uint8Array) => void } = {},
+): Promise<StreamReadResult & { gzip: boolean }> {
+  const name = opts.name ?? sourceName(source);
+  const total = opts.totalBytes ?? sourceSize(source);
+  const { head, stream } = await peekSource(source);
+  opts.onDetect?.(isGzip(head), head);
+  if (isGzip(head)) return { ...(await gunzipSource(stream, onChunk, { ...opts, name, ...(total !== undefined ? { totalBytes: total } : {}) })), gzip: true };
+  const report = progressReporter(opts.onProgress);
+  const phase = opts.phase ?? 'decompress';
+  report(phase, 0, `reading ${name}`);
+  const n = await readSource(stream, onChunk, { signal: opts.signal, onBytes: (b) => { if (total) report(phase, b / total, `reading ${name}`); } });
+  report(phase, 1, `read ${name}`);
+  return { compressedBytes: n, bytes: n, gzip: false };
+}

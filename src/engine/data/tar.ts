@@ -55,16 +55,20 @@ function headerChecksumOk(b: Uint8Array): boolean {
   return sum === want;
 }
 
-function parsePax(text: string): Map<string, string> {
+/**
+ * Pax extended header records: "<len> <key>=<value>\n", where <len> counts BYTES of the whole record (UTF-8), so the
+ * records are cut on bytes and each one decoded on its own (a non-ASCII path would shift a text-based parse).
+ */
+export function parsePax(b: Uint8Array): Map<string, string> {
   const out = new Map<string, string>();
-  // Records: "<len> <key>=<value>\n"
   let i = 0;
-  while (i < text.length) {
-    const sp = text.indexOf(' ', i);
-    if (sp < 0) break;
-    const len = parseInt(text.slice(i, sp), 10);
-    if (!(len > 0)) break;
-    const rec = text.slice(sp + 1, i + len - 1);
+  while (i < b.length) {
+    let sp = i;
+    while (sp < b.length && b[sp]! >= 0x30 && b[sp]! <= 0x39) sp++;
+    if (sp === i || b[sp] !== 0x20) break;
+    const len = parseInt(decoder.decode(b.subarray(i, sp)), 10);
+    if (!(len > sp - i + 1) || i + len > b.length) break;
+    const rec = decoder.decode(b.subarray(sp + 1, i + len - (b[i + len - 1] === 0x0a ? 1 : 0)));
     const eq = rec.indexOf('=');
     if (eq > 0) out.set(rec.slice(0, eq), rec.slice(eq + 1));
     i += len;
@@ -170,6 +174,11 @@ export class TarReader {
     }
   }
 
+  /** Members seen so far (metadata members included). */
+  entryCount(): number {
+    return this.entries;
+  }
+
   private startEntry(): void {
     const h = this.header;
     if (isZeroBlock(h)) {
@@ -204,7 +213,7 @@ export class TarReader {
     // Metadata members: pax extended header ('x'), pax global ('g', ignored), GNU long name ('L').
     if (flag === 0x78 /* x */) {
       this.sink = new Collector((b) => {
-        this.paxPath = parsePax(decoder.decode(b)).get('path') ?? null;
+        this.paxPath = parsePax(b).get('path') ?? null;
       });
     } else if (flag === 0x4c /* L */) {
       this.sink = new Collector((b) => {

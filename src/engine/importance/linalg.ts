@@ -1,9 +1,13 @@
 /**
  * Small dense float64 linear-algebra kernels used by the importance criteria:
- * one-sided Jacobi singular values (the exact reference for matrix rank) and symmetric
- * eigenvalues (Householder tridiagonalisation + implicit QL) for nuclear norms via Gram matrices.
+ * one-sided Jacobi singular values (the exact reference for matrix rank) and one symmetric eigen solver
+ * (Householder tridiagonalisation + implicit QL, EISPACK tred2/tql2 as formulated in the public-domain JAMA
+ * library), with or without eigenvectors, for nuclear norms via Gram matrices. A solver that hits its iteration
+ * cap throws `not-converged` instead of returning unconverged numbers.
  * Plain loops on typed arrays, no allocation in the inner loops, no tfjs.
  */
+
+import { StudioError } from '../errors';
 
 const EPS64 = 2 ** -52;
 
@@ -20,6 +24,11 @@ export function jacobiSingularValues(a: Float64Array, m: number, n: number, maxS
     for (let i = 0; i < m; i++) s += a[o + i]! * a[o + i]!;
     norms[j] = s;
   }
+  // A column whose norm is below EPS·(largest column norm) is zero at working precision: rotating it against
+  // another only stirs round-off (and can keep a rank-deficient matrix from ever meeting the test below).
+  let maxNorm = 0;
+  for (let j = 0; j < n; j++) maxNorm = Math.max(maxNorm, norms[j]!);
+  const negligible = EPS64 * EPS64 * maxNorm;
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let rotated = false;
     for (let p = 0; p < n - 1; p++) {
@@ -28,7 +37,7 @@ export function jacobiSingularValues(a: Float64Array, m: number, n: number, maxS
         const oq = q * m;
         const alpha = norms[p]!;
         const beta = norms[q]!;
-        if (alpha === 0 || beta === 0) continue;
+        if (alpha <= negligible || beta <= negligible) continue;
         let gamma = 0;
         for (let i = 0; i < m; i++) gamma += a[op + i]! * a[oq + i]!;
         if (Math.abs(gamma) <= EPS64 * Math.sqrt(alpha * beta)) continue;
@@ -54,6 +63,9 @@ export function jacobiSingularValues(a: Float64Array, m: number, n: number, maxS
       }
     }
     if (!rotated) break;
+    if (sweep === maxSweeps - 1) {
+      throw new StudioError('not-converged', `Jacobi singular values of a ${m}×${n} matrix did not converge in ${maxSweeps} sweeps (non-finite feature maps?).`, { m, n, sweeps: maxSweeps });
+    }
   }
   const sv = new Float64Array(n);
   for (let j = 0; j < n; j++) sv[j] = Math.sqrt(norms[j]!);
@@ -61,113 +73,16 @@ export function jacobiSingularValues(a: Float64Array, m: number, n: number, maxS
 }
 
 /**
- * Eigenvalues of the symmetric n×n matrix `g` (row-major, only used, overwritten).
- * Householder reduction to tridiagonal form, then implicit QL with Wilkinson shifts
- * (the classic tred2/tqli pair, eigenvalues only). Returns n eigenvalues, unsorted.
+ * Eigenvalues of the symmetric n×n matrix `g` (row-major, overwritten), unsorted. The same Householder + implicit
+ * QL solver as `symmetricEigen` (EISPACK tred2/tql2, in the public-domain JAMA formulation) with the eigenvector
+ * work skipped: the transform is not accumulated and no rotations are applied to vectors.
  */
 export function symmetricEigenvalues(g: Float64Array, n: number): Float64Array {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  tridiagonalize(g, n, d, e);
-  tqli(d, e, n);
+  tred2(g, n, d, e, false);
+  tql2(g, n, d, e, false);
   return d;
-}
-
-/** Householder tridiagonalisation (Numerical Recipes tred2 without eigenvectors). */
-function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
-  for (let i = n - 1; i > 0; i--) {
-    const l = i - 1;
-    let h = 0;
-    const ri = i * n;
-    if (l > 0) {
-      let scale = 0;
-      for (let k = 0; k <= l; k++) scale += Math.abs(a[ri + k]!);
-      if (scale === 0) {
-        e[i] = a[ri + l]!;
-      } else {
-        for (let k = 0; k <= l; k++) {
-          a[ri + k] = a[ri + k]! / scale;
-          h += a[ri + k]! * a[ri + k]!;
-        }
-        let f = a[ri + l]!;
-        const gg = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
-        e[i] = scale * gg;
-        h -= f * gg;
-        a[ri + l] = f - gg;
-        f = 0;
-        for (let j = 0; j <= l; j++) {
-          const rj = j * n;
-          let s = 0;
-          for (let k = 0; k <= j; k++) s += a[rj + k]! * a[ri + k]!;
-          for (let k = j + 1; k <= l; k++) s += a[k * n + j]! * a[ri + k]!;
-          e[j] = s / h;
-          f += e[j]! * a[ri + j]!;
-        }
-        const hh = f / (h + h);
-        for (let j = 0; j <= l; j++) {
-          const fj = a[ri + j]!;
-          const gj = e[j]! - hh * fj;
-          e[j] = gj;
-          const rj = j * n;
-          for (let k = 0; k <= j; k++) a[rj + k] = a[rj + k]! - (fj * e[k]! + gj * a[ri + k]!);
-        }
-      }
-    } else {
-      e[i] = a[ri + l]!;
-    }
-    d[i] = h;
-  }
-  e[0] = 0;
-  for (let i = 0; i < n; i++) d[i] = a[i * n + i]!;
-}
-
-/** Implicit QL on a tridiagonal matrix (diagonal d, subdiagonal e[1..n-1]); eigenvalues into d. */
-function tqli(d: Float64Array, e: Float64Array, n: number): void {
-  for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
-  if (n > 0) e[n - 1] = 0;
-  for (let l = 0; l < n; l++) {
-    let iter = 0;
-    let m: number;
-    do {
-      for (m = l; m < n - 1; m++) {
-        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(e[m]!) <= EPS64 * dd) break;
-      }
-      if (m !== l) {
-        if (iter++ === 60) break;
-        let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
-        let r = Math.hypot(g, 1);
-        g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? Math.abs(r) : -Math.abs(r)));
-        let s = 1;
-        let c = 1;
-        let p = 0;
-        let i: number;
-        for (i = m - 1; i >= l; i--) {
-          let f = s * e[i]!;
-          const b = c * e[i]!;
-          r = Math.hypot(f, g);
-          e[i + 1] = r;
-          if (r === 0) {
-            d[i + 1] = d[i + 1]! - p;
-            e[m] = 0;
-            break;
-          }
-          s = f / r;
-          c = g / r;
-          g = d[i + 1]! - p;
-          r = (d[i]! - g) * s + 2 * c * b;
-          p = s * r;
-          d[i + 1] = g + p;
-          g = c * r - b;
-          f = 0;
-        }
-        if (r === 0 && i >= l) continue;
-        d[l] = d[l]! - p;
-        e[l] = g;
-        e[m] = 0;
-      }
-    } while (m !== l);
-  }
 }
 
 /** Eigen-decomposition of a symmetric matrix: ascending eigenvalues and the matching unit eigenvectors. */
@@ -187,8 +102,8 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   const v = a.slice(0, n * n);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  tred2(v, n, d, e);
-  tql2(v, n, d, e);
+  tred2(v, n, d, e, true);
+  tql2(v, n, d, e, true);
   // sort ascending, permuting the columns of v
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[x]! - d[y]!);
   const values = new Float64Array(n);
@@ -200,8 +115,11 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   return { values, vectors };
 }
 
-/** Householder reduction to tridiagonal form, accumulating the orthogonal transform in v (row-major). */
-function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+/**
+ * Householder reduction to tridiagonal form (diagonal in d, sub-diagonal in e[1..]); with `vectors`, the orthogonal
+ * transform is accumulated in v (row-major), else v is left as scratch.
+ */
+function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, vectors: boolean): void {
   if (n === 0) return;
   for (let j = 0; j < n; j++) d[j] = v[(n - 1) * n + j]!;
   for (let i = n - 1; i > 0; i--) {
@@ -254,6 +172,12 @@ function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array): vo
     }
     d[i] = h;
   }
+  if (!vectors) {
+    // The reduction leaves the tridiagonal's diagonal on v's diagonal (what the accumulation below reads out).
+    for (let j = 0; j < n; j++) d[j] = v[j * n + j]!;
+    e[0] = 0;
+    return;
+  }
   // accumulate the transformations
   for (let i = 0; i < n - 1; i++) {
     v[(n - 1) * n + i] = v[i * n + i]!;
@@ -277,8 +201,11 @@ function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array): vo
   e[0] = 0;
 }
 
-/** Implicit QL on the tridiagonal (d, e), rotating the eigenvectors in v. */
-function tql2(v: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+/** QL iterations per eigenvalue before the solver gives up (it converges in a few; JAMA sets no cap at all). */
+const QL_MAX_ITERATIONS = 60;
+
+/** Implicit QL on the tridiagonal (d, e); with `vectors`, rotating the eigenvectors in v. */
+function tql2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, vectors: boolean): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   if (n > 0) e[n - 1] = 0;
   let f = 0;
@@ -290,7 +217,9 @@ function tql2(v: Float64Array, n: number, d: Float64Array, e: Float64Array): voi
     if (m > l) {
       let iter = 0;
       do {
-        if (++iter > 60) break;
+        if (++iter > QL_MAX_ITERATIONS) {
+          throw new StudioError('not-converged', `The symmetric eigen solver did not converge for eigenvalue ${l} of a ${n}×${n} matrix in ${QL_MAX_ITERATIONS} QL iterations (non-finite or badly scaled statistics?).`, { n, index: l });
+        }
         let g = d[l]!;
         let p = (d[l + 1]! - g) / (2 * e[l]!);
         let r = Math.hypot(p, 1);
@@ -320,7 +249,7 @@ function tql2(v: Float64Array, n: number, d: Float64Array, e: Float64Array): voi
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
-          for (let k = 0; k < n; k++) {
+          if (vectors) for (let k = 0; k < n; k++) {
             const o = k * n;
             h = v[o + i + 1]!;
             v[o + i + 1] = s * v[o + i]! + c * h;

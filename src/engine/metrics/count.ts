@@ -37,6 +37,8 @@ export interface ModelCount {
   /** MACs of fixed plumbing layers (normalize, option-A shortcut convs), not included in `macs`. */
   fixedMacs: number;
   layers: LayerCount[];
+  /** Layers whose MACs could not be counted (unknown weighted layer, unresolved output shape): the totals omit them. */
+  warnings: string[];
 }
 
 type Shape = (number | null)[];
@@ -51,13 +53,16 @@ function firstShape(s: Shape | Shape[]): Shape {
   return Array.isArray(s[0]) ? (s as Shape[])[0] : (s as Shape);
 }
 
-function layerOutShape(layer: tf.layers.Layer): Shape {
+function layerOutShape(layer: tf.layers.Layer): Shape | null {
   try {
     return firstShape(layer.outputShape as Shape | Shape[]);
   } catch {
-    return [];
+    return null;
   }
 }
+
+/** Layers with weights but no multiply-accumulates worth counting (per-channel scale/shift, lookups). */
+const NO_MAC_LAYERS = new Set(['BatchNormalization', 'LayerNormalization', 'PReLU', 'Embedding', 'Normalization']);
 
 function layerInShape(layer: tf.layers.Layer): Shape {
   const node = layer.inboundNodes[0];
@@ -73,32 +78,35 @@ function spatial(shape: Shape): number {
   return shape.length > 2 ? prod(shape.slice(1, -1)) : 1;
 }
 
-/** MACs for one image of a single (non-nested) layer. */
-export function layerMacs(layer: tf.layers.Layer): number {
+/**
+ * MACs for one image of a single (non-nested) layer. A weighted layer this module has no formula for, or one whose
+ * output shape does not resolve to concrete sizes, counts 0 and says why through `warn` (nothing is guessed).
+ */
+export function layerMacs(layer: tf.layers.Layer, warn?: (message: string) => void): number {
   const cls = layer.getClassName();
   const ws = weightShapes(layer);
-  if (ws.length === 0) return 0;
-  const out = layerOutShape(layer);
+  if (ws.length === 0 || NO_MAC_LAYERS.has(cls)) return 0;
+  const known = ['Conv1D', 'Conv2D', 'Conv3D', 'DepthwiseConv2D', 'SeparableConv2D', 'SeparableConv1D', 'Conv2DTranspose', 'Conv3DTranspose', 'Dense'];
+  if (!known.includes(cls)) {
+    warn?.(`Layer "${layer.name}" (${cls}) has weights but no MAC formula here: its MACs are not in the totals.`);
+    return 0;
+  }
+  const transposed = cls === 'Conv2DTranspose' || cls === 'Conv3DTranspose';
+  const shape = transposed ? layerInShape(layer) : layerOutShape(layer);
+  if (!shape || (shape.length > 2 && shape.slice(1, -1).some((d) => d === null || !(d > 0)))) {
+    warn?.(`Layer "${layer.name}" (${cls}): its ${transposed ? 'input' : 'output'} shape ${shape ? JSON.stringify(shape) : '(unresolved)'} has no concrete spatial size, so its MACs are not in the totals. Give the model a fixed input size.`);
+    return 0;
+  }
+  const pos = spatial(shape);
   switch (cls) {
-    case 'Conv1D':
-    case 'Conv2D':
-    case 'Conv3D':
-    case 'DepthwiseConv2D':
-      // Conv kernel [kh, kw, C_in/groups, C_out]; depthwise kernel [kh, kw, C_in, mult].
-      return spatial(out) * prod(ws[0]);
     case 'SeparableConv2D':
     case 'SeparableConv1D':
       // depthwise [kh, kw, C_in, mult] + pointwise [1, 1, C_in*mult, C_out], both at output resolution.
-      return spatial(out) * (prod(ws[0]) + prod(ws[1]));
-    case 'Conv2DTranspose':
-    case 'Conv3DTranspose':
-      // every input pixel scatters kh*kw*C_out values from C_in channels: kernel [kh, kw, C_out, C_in].
-      return spatial(layerInShape(layer)) * prod(ws[0]);
-    case 'Dense':
-      // kernel [in, out], applied at every leading position for rank>2 inputs.
-      return spatial(out) * prod(ws[0]);
+      return pos * (prod(ws[0]!) + prod(ws[1]!));
     default:
-      return 0;
+      // Conv kernel [kh, kw, C_in/groups, C_out]; depthwise [kh, kw, C_in, mult]; transposed [kh, kw, C_out, C_in]
+      // scattered from every input pixel; Dense [in, out] at every leading position for rank>2 inputs.
+      return pos * prod(ws[0]!);
   }
 }
 
@@ -156,7 +164,7 @@ function walk(model: tf.LayersModel, prefix: string, acc: ModelCount): void {
     let trainable = 0;
     for (const w of layer.trainableWeights) trainable += prod(w.shape);
     acc.bytes += params * 4;
-    const macs = layerMacs(layer);
+    const macs = layerMacs(layer, (m) => acc.warnings.push(m));
     const fixed = macs > 0 && (isNormalizeLayer(layer) || isSelectionConv(layer));
     acc.params += params;
     acc.trainableParams += trainable;
@@ -167,7 +175,7 @@ function walk(model: tf.LayersModel, prefix: string, acc: ModelCount): void {
       className: layer.getClassName(),
       params,
       macs,
-      outShape: layerOutShape(layer).map((d) => d ?? -1),
+      outShape: (layerOutShape(layer) ?? []).map((d) => d ?? -1),
     };
     if (fixed) lc.fixed = true;
     acc.layers.push(lc);
@@ -176,7 +184,7 @@ function walk(model: tf.LayersModel, prefix: string, acc: ModelCount): void {
 
 /** Counts parameters and per-image MACs of a model (see module doc for the convention). */
 export function countModel(model: tf.LayersModel): ModelCount {
-  const acc: ModelCount = { params: 0, trainableParams: 0, macs: 0, flops: 0, bytes: 0, fixedMacs: 0, layers: [] };
+  const acc: ModelCount = { params: 0, trainableParams: 0, macs: 0, flops: 0, bytes: 0, fixedMacs: 0, layers: [], warnings: [] };
   walk(model, '', acc);
   acc.flops = 2 * acc.macs;
   return acc;

@@ -6,6 +6,8 @@ export interface TarMember {
   name: string;
   data?: Uint8Array;
   dir?: boolean;
+  /** Type flag byte (default '0' file / '5' directory), e.g. 0x78 for a pax extended header. */
+  type?: number;
 }
 
 function octal(n: number, width: number): string {
@@ -26,7 +28,7 @@ export function writeTar(members: TarMember[]): Uint8Array {
     h.set(enc.encode(octal(m.dir ? 0 : data.length, 12)), 124);
     h.set(enc.encode(octal(0, 12)), 136);
     h.fill(32, 148, 156);
-    h[156] = m.dir ? 0x35 : 0x30;
+    h[156] = m.type ?? (m.dir ? 0x35 : 0x30);
     h.set(enc.encode('ustar\0'), 257);
     h.set(enc.encode('00'), 263);
     let sum = 0;

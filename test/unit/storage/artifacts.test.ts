@@ -9,7 +9,7 @@ describe('ArtifactStore', () => {
     const big = new Uint8Array(CHUNK_BYTES * 2 + 17);
     for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
     await store.put('dataset', 'd1', { name: 'x' }, { images: big, labels: new Uint8Array([1, 2, 3]) });
-    const chunks = [...kv.map.keys()].filter((k) => k.startsWith('blob/dataset/d1/images/'));
+    const chunks = [...kv.map.keys()].filter((k) => k.startsWith('blob/dataset/d1/images@'));
     expect(chunks).toHaveLength(3);
     for (const k of chunks) expect((kv.map.get(k) as Uint8Array).byteLength).toBeLessThanOrEqual(CHUNK_BYTES);
     const back = await store.getPart('dataset', 'd1', 'images');
@@ -56,6 +56,6 @@ describe('ArtifactStore.removePart', () => {
     const rec = await store.require('run', 'r');
     expect(rec.parts).toEqual({ other: 3 });
     expect(rec.bytes).toBe(3);
-    expect([...kv.map.keys()].some((k) => k.includes('/checkpoint/'))).toBe(false);
+    expect([...kv.map.keys()].some((k) => k.includes('/checkpoint'))).toBe(false);
   });
 });
