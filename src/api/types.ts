@@ -8,11 +8,12 @@ import type { DatasetKind } from '../engine/data/types';
 import type { ModelInfo } from '../engine/models/types';
 import type { Progress } from '../engine/progress';
 import type { ReportRow as EngineReportRow } from '../engine/metrics/report';
+import type { OptimizeReport } from '../engine/deploy/optimize';
 import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions } from '../engine/deploy/types';
 
 export type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions };
 
-export type { BackendName, BackendStatus, ModelInfo, Progress };
+export type { BackendName, BackendStatus, ModelInfo, OptimizeReport, Progress };
 
 // ---------- system ----------
 export interface StorageInfo { usage: number; quota: number; persisted: boolean; artifactsBytes: number }
@@ -166,6 +167,20 @@ export interface BenchmarkOptions {
 }
 export type BenchmarkResult = Partial<Record<BackendName, LatencyStats | { error: string }>>;
 
+// ---------- deploy optimisation ----------
+export interface OptimizeOptions {
+  /** Check the logits on this dataset's first test images (default: seeded random images). */
+  datasetId?: string;
+  name?: string;
+}
+export interface OptimizeResult {
+  model: ModelInfo;
+  report: OptimizeReport;
+  /** Largest logit difference to the source, relative to the largest logit magnitude per image (≤ 1e-4, else not saved). */
+  maxRelDiff: number;
+  checkedOn: string;
+}
+
 /** One row of the comparison report (engine ReportRow: CSV/Markdown export use the same shape) plus history and devices. */
 export type ReportRow = EngineReportRow & { lineage: string[]; devices?: Record<string, Record<string, LatencyStats>>; evals?: Record<string, { top1: number; top5: number; count: number }> };
 
@@ -231,6 +246,8 @@ export interface StudioApi {
   pruneIteratively(modelId: string, datasetId: string, options: IterativeOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<IterativeResult>;
   benchmark(modelId: string, options?: BenchmarkOptions, onProgress?: OnProgress, jobId?: string): Promise<BenchmarkResult>;
   report(modelIds?: string[]): Promise<ReportRow[]>;
+  /** Writes the deploy-optimised version (BN folded, conv + bias + activation fused, no-ops removed), checked against its source. */
+  optimize(modelId: string, options?: OptimizeOptions, onProgress?: OnProgress, jobId?: string): Promise<OptimizeResult>;
 
   // deployment (phone bundles)
   /** One .psbundle file: the models, a few hundred labelled test images, the desktop's predictions, benchmark settings. */

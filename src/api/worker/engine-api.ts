@@ -15,6 +15,7 @@ import { encodeResults, encodeResultsForQr } from '../../engine/deploy/results';
 import * as iterative from './iterative';
 import * as measures from './measures';
 import * as models from './models';
+import * as optimizing from './optimize';
 import * as pruning from './pruning';
 import * as system from './system';
 import * as training from './training';
@@ -142,6 +143,9 @@ export class EngineApi implements T.StudioApi {
     return this.job(jobId, onProgress, (j) => measures.benchmark(this.ctx, modelId, options, j));
   }
   report(modelIds?: string[]) { return measures.report(this.ctx, modelIds); }
+  optimize(modelId: string, options?: T.OptimizeOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => optimizing.optimize(this.ctx, modelId, options, j));
+  }
 
   // ---- deployment
   exportBundle(modelIds: string[], datasetId: string, options?: T.ExportBundleOptions, onProgress?: T.OnProgress, jobId?: string) {
