@@ -182,7 +182,7 @@ export interface OptimizeResult {
 }
 
 /** One row of the comparison report (engine ReportRow: CSV/Markdown export use the same shape) plus history and devices. */
-export type ReportRow = EngineReportRow & { lineage: string[]; devices?: Record<string, Record<string, LatencyStats>>; evals?: Record<string, { top1: number; top5: number; count: number }> };
+export type ReportRow = EngineReportRow & { lineage: string[]; optimizedFrom?: string; devices?: Record<string, Record<string, LatencyStats>>; evals?: Record<string, { top1: number; top5: number; count: number }> };
 
 // ---------- the API ----------
 export type OnProgress = (p: Progress) => void;

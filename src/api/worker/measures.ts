@@ -92,7 +92,7 @@ export async function report(ctx: WorkerContext, modelIds?: string[]): Promise<R
       id: m.id, name: m.name, parentId: m.parentId, arch: m.arch, criterion: m.criterion, pruneRatio: m.pruneRatio,
       top1: main?.top1, top5: main?.top5, top1AfterPrune: m.measures?.afterPrune?.top1,
       params: m.params, macs: m.macs, flops: m.flops, bytes: m.bytes, latency: m.measures?.latency,
-      fineTuneEpochs: m.measures?.fineTuneEpochs, lineage: m.lineage, devices: m.measures?.devices,
+      fineTuneEpochs: m.measures?.fineTuneEpochs, lineage: m.lineage, optimizedFrom: m.optimizedFrom, devices: m.measures?.devices,
       evals: Object.fromEntries(Object.entries(evals).map(([k, v]) => [k, { top1: v.top1, top5: v.top5, count: v.count }])),
       notes: main ? `top-1 on ${main.split} ${main.start}–${main.end}` : undefined,
     };

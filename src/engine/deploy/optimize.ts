@@ -109,7 +109,8 @@ function bnStatistics(layer: tf.layers.Layer): BnStatistics {
 /** True when the BatchNormalization normalises the last (channel) axis of a tensor of `rank`. */
 function bnOnLastAxis(layer: tf.layers.Layer): boolean {
   const axis = (layer.getConfig() as { axis?: number | number[] }).axis ?? -1;
-  const shape = layer.inputSpec?.[0]?.ndim ?? (Array.isArray(layer.inputShape) && !Array.isArray(layer.inputShape[0]) ? (layer.inputShape as unknown[]).length : 0);
+  const input = layer.input;
+  const shape = layer.inputSpec?.[0]?.ndim ?? (Array.isArray(input) ? 0 : input.shape.length);
   const a = Array.isArray(axis) ? (axis.length === 1 ? axis[0]! : NaN) : axis;
   return a === -1 || (shape > 0 && a === shape - 1);
 }
@@ -248,7 +249,7 @@ export function optimizeForDeployment(model: tf.LayersModel): { model: tf.Layers
         layer.setWeights(src.getWeights());
         continue;
       }
-      const tensors = fresh.map((v, i) => tf.tensor(v, layer.weights[i]!.shape, 'float32'));
+      const tensors = fresh.map((v, i) => tf.tensor(v, layer.weights[i]!.shape as number[], 'float32'));
       try {
         layer.setWeights(tensors);
       } finally {
