@@ -9,11 +9,12 @@ import type { ModelInfo } from '../engine/models/types';
 import type { Progress } from '../engine/progress';
 import type { ReportRow as EngineReportRow } from '../engine/metrics/report';
 import type { OptimizeReport } from '../engine/deploy/optimize';
+import type { CpuLoad, PairResult, PairVerdict, TimingSummary } from '../engine/metrics/latency';
 import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions } from '../engine/deploy/types';
 
 export type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions };
 
-export type { BackendName, BackendStatus, ModelInfo, OptimizeReport, Progress };
+export type { BackendName, BackendStatus, CpuLoad, ModelInfo, OptimizeReport, PairResult, PairVerdict, Progress, TimingSummary };
 
 // ---------- system ----------
 export interface StorageInfo { usage: number; quota: number; persisted: boolean; artifactsBytes: number }
@@ -166,6 +167,21 @@ export interface BenchmarkOptions {
   maxTimeMs?: number;
 }
 export type BenchmarkResult = Partial<Record<BackendName, LatencyStats | { error: string }>>;
+export interface BenchmarkPairOptions {
+  /** Backends to compare on (default: the active one). */
+  backends?: BackendName[];
+  /** Untimed runs of each model first (default 10). */
+  warmup?: number;
+  /** At least this many A/B pairs (default 60)… */
+  pairs?: number;
+  /** …and at least this much timed wall time (default 3000 ms). */
+  minTimeMs?: number;
+  /** Hard cap on timed wall time (≥ 5 pairs). */
+  maxTimeMs?: number;
+  /** Images per run (default 1). */
+  batch?: number;
+}
+export type BenchmarkPairResult = Partial<Record<BackendName, PairResult | { error: string }>>;
 
 // ---------- deploy optimisation ----------
 export interface OptimizeOptions {
@@ -245,6 +261,8 @@ export interface StudioApi {
   fineTune(modelId: string, datasetId: string, options: TrainOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
   pruneIteratively(modelId: string, datasetId: string, options: IterativeOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<IterativeResult>;
   benchmark(modelId: string, options?: BenchmarkOptions, onProgress?: OnProgress, jobId?: string): Promise<BenchmarkResult>;
+  /** A vs B latency timed interleaved: median of per-pair ratios (a/b) with a bootstrap 95 % interval, medians, p90, min, load. */
+  benchmarkPair(aId: string, bId: string, options?: BenchmarkPairOptions, onProgress?: OnProgress, jobId?: string): Promise<BenchmarkPairResult>;
   report(modelIds?: string[]): Promise<ReportRow[]>;
   /** Writes the deploy-optimised version (BN folded, conv + bias + activation fused, no-ops removed), checked against its source. */
   optimize(modelId: string, options?: OptimizeOptions, onProgress?: OnProgress, jobId?: string): Promise<OptimizeResult>;

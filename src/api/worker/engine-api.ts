@@ -143,6 +143,9 @@ export class EngineApi implements T.StudioApi {
     return this.job(jobId, onProgress, (j) => measures.benchmark(this.ctx, modelId, options, j));
   }
   report(modelIds?: string[]) { return measures.report(this.ctx, modelIds); }
+  benchmarkPair(aId: string, bId: string, options?: T.BenchmarkPairOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => measures.benchmarkPair(this.ctx, aId, bId, options, j));
+  }
   optimize(modelId: string, options?: T.OptimizeOptions, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => optimizing.optimize(this.ctx, modelId, options, j));
   }
