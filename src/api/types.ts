@@ -129,8 +129,10 @@ export interface AnalyzeOptions { criterion: Criterion; batches?: number; batchS
 export interface AnalysisResult { criterion: Criterion; groups: { id: string; layers: string[]; channels: number; scores: number[] }[]; warnings: string[]; images: number; ms: number; /** Statistics workers used (HRank/CHIP run on a pool in the browser; 1 = on the engine thread). */ workers?: number }
 
 export interface PlanTarget { macs?: number; params?: number; ratios?: Record<string, number> }
-export interface PlanOptionsApi { target: PlanTarget; scope?: 'uniform' | 'global'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
-export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[] }
+export interface PlanOptionsApi { target: PlanTarget; scope?: 'uniform' | 'global'; roundTo?: number | 'auto'; minChannels?: number; protect?: string[]; maxRatio?: number }
+export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[];
+  /** With roundTo 'auto': the measured rounding and what it cost or saved against the unrounded plan (same target). */
+  rounding?: { roundTo: number; reason: string; unroundedMacs: number; estimatedTimeRatio: number; summary: string } }
 
 export interface IterativeOptionsApi {
   criterion: Criterion;
@@ -250,6 +252,8 @@ export interface StudioApi {
   pruneModel(modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options?: { minChannels?: number; roundTo?: number; protect?: string[]; name?: string }): Promise<ModelInfo>;
   analyze(modelId: string, datasetId: string | null, options: AnalyzeOptions, onProgress?: OnProgress, jobId?: string): Promise<AnalysisResult>;
   plan(modelId: string, analysis: AnalysisResult, options: PlanOptionsApi): Promise<PlanResult>;
+  /** The channel rounding (1, 4 or 8) measured fastest per MAC on the active backend, used by plan's roundTo 'auto'. */
+  measureRoundTo(remeasure?: boolean): Promise<{ roundTo: number; backend: string; nsPerMac: Record<number, number>; reason: string }>;
   prune(modelId: string, datasetId: string | null, options: AnalyzeOptions & PlanOptionsApi & { evaluate?: boolean; name?: string }, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;
   /** Prunes each group alone at a few ratios (by the analysis' scores) and measures top-1 on test images: one curve per group. */
   sensitivity(modelId: string, datasetId: string, analysis: AnalysisResult, options?: SensitivityOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<SensitivityResult>;

@@ -16,6 +16,7 @@ import * as iterative from './iterative';
 import * as measures from './measures';
 import * as models from './models';
 import * as optimizing from './optimize';
+import * as widths from './widths';
 import * as pruning from './pruning';
 import * as system from './system';
 import * as training from './training';
@@ -120,6 +121,7 @@ export class EngineApi implements T.StudioApi {
   analyze(modelId: string, datasetId: string | null, options: T.AnalyzeOptions, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.analyze(this.ctx, modelId, datasetId, options, j));
   }
+  measureRoundTo(remeasure?: boolean) { return this.call(() => widths.roundToChoice(remeasure)); }
   plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.call(() => pruning.plan(this.ctx, modelId, analysis, options)); }
   prune(modelId: string, datasetId: string | null, options: Parameters<T.StudioApi['prune']>[2], onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j));

@@ -10,7 +10,6 @@ import { evaluate as evaluateModel } from '../../engine/metrics/evaluate';
 import { getStudioMeta } from '../../engine/models/metadata';
 import type { EvalRecord } from '../../engine/models/types';
 import { validateForDataset } from '../../engine/models/validate';
-import { makePlan } from '../../engine/plan/planner';
 import { ratiosForTarget, sensitivity as runSensitivity } from '../../engine/plan/sensitivity';
 import { pruneModel as surgery, type PruneOptions } from '../../engine/prune';
 import type { JobOptions } from '../../engine/progress';
@@ -19,6 +18,7 @@ import type { ModelInfo } from '../types';
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord, saveModel } from './models';
+import { planWithRounding } from './widths';
 
 const graphs = new Map<string, DependencyGraph>();
 
@@ -59,7 +59,7 @@ export async function analyze(ctx: WorkerContext, modelId: string, datasetId: st
 
 export async function plan(ctx: WorkerContext, modelId: string, analysis: AnalysisResult, o: PlanOptionsApi): Promise<PlanResult> {
   const { model, graph } = await graphOf(ctx, modelId);
-  return makePlan(model, graph, analysis as Analysis, { scope: 'uniform', ...o });
+  return planWithRounding(model, graph, analysis as Analysis, { scope: 'uniform', ...o });
 }
 
 function describeTarget(o: PlanOptionsApi): string {
@@ -110,7 +110,7 @@ export async function prune(
   const sub = (lo: number, hi: number) => (job.onProgress ? { ...job, onProgress: (p: Parameters<NonNullable<JobOptions['onProgress']>>[0]) => job.onProgress!({ ...p, fraction: lo + (hi - lo) * p.fraction }) } : job);
   const analysis = await analyze(ctx, modelId, datasetId, o, sub(0, 0.8));
   const p = await plan(ctx, modelId, analysis, o);
-  const info = await pruneWith(ctx, modelId, p.remove, { minChannels: o.minChannels, roundTo: o.roundTo, protect: o.protect, name: o.name, criterion: o.criterion, step: `pruned by ${o.criterion}: ${describeTarget(o)}` });
+  const info = await pruneWith(ctx, modelId, p.remove, { minChannels: o.minChannels, roundTo: p.rounding?.roundTo ?? (o.roundTo === 'auto' ? undefined : o.roundTo), protect: o.protect, name: o.name, criterion: o.criterion, step: `pruned by ${o.criterion}: ${describeTarget(o)}` });
   let top1AfterPrune: number | undefined;
   let model = info;
   if (o.evaluate && datasetId) {
