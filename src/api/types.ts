@@ -159,7 +159,7 @@ export interface SensitivityResult { baseTop1: number; images: number; curves: R
 export interface PruneResult { model: ModelInfo; plan?: PlanResult; analysis?: AnalysisResult; top1AfterPrune?: number }
 
 // ---------- measures & report ----------
-export interface LatencyStats { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number; throughput: number }
+export interface LatencyStats { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number; throughput: number; /** WASM thread count the timing ran with. */ threads?: number }
 export interface BenchmarkOptions {
   backends?: BackendName[];
   warmup?: number;

@@ -45,7 +45,7 @@ export async function benchmark(ctx: WorkerContext, modelId: string, o: Benchmar
         onProgress: job.onProgress ? (p) => job.onProgress!({ ...p, phase: `latency ${b}`, fraction: (i + p.fraction) / backends.length }) : undefined,
       });
       i++;
-      return { medianMs: r.medianMs, p90Ms: r.p90Ms, minMs: r.minMs, meanMs: r.meanMs, runs: r.runs, throughput: r.throughput };
+      return { medianMs: r.medianMs, p90Ms: r.p90Ms, minMs: r.minMs, meanMs: r.meanMs, runs: r.runs, throughput: r.throughput, ...(b === 'wasm' ? { threads: getThreadsCount() } : {}) };
     } finally {
       own?.dispose();
     }

@@ -54,6 +54,7 @@ describe('benchmark', () => {
     const r2 = await benchmark(ctx, id, { backends: ['wasm', 'cpu'], warmup: 1, runs: 2, minTimeMs: 0 });
     expect(tf.getBackend()).toBe('cpu');
     for (const v of [r1.wasm, r2.wasm, r2.cpu]) expect(v && 'medianMs' in v && v.medianMs > 0).toBe(true);
+    expect(r1.wasm && 'threads' in r1.wasm && r1.wasm.threads! >= 1).toBe(true);
     expect(await loadModel(ctx, id)).toBe(cached);
     expect(tf.tidy(() => (cached.predict(x) as tf.Tensor).arraySync())).toEqual(before);
     // the wasm copy was disposed
