@@ -8,11 +8,13 @@ import type { DatasetKind } from '../engine/data/types';
 import type { ModelInfo, RecoverSummary } from '../engine/models/types';
 import type { Progress } from '../engine/progress';
 import type { ReportRow as EngineReportRow } from '../engine/metrics/report';
+import type { OptimizeReport } from '../engine/deploy/optimize';
+import type { CpuLoad, PairResult, PairVerdict, TimingSummary } from '../engine/metrics/latency';
 import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions } from '../engine/deploy/types';
 
 export type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions };
 
-export type { BackendName, BackendStatus, ModelInfo, Progress };
+export type { BackendName, BackendStatus, CpuLoad, ModelInfo, OptimizeReport, PairResult, PairVerdict, Progress, TimingSummary };
 
 // ---------- system ----------
 export interface StorageInfo { usage: number; quota: number; persisted: boolean; artifactsBytes: number }
@@ -137,8 +139,10 @@ export interface PlanTarget { macs?: number; params?: number; ratios?: Record<st
  * that reaches the target, else every group uniformly; 'inner', 'uniform' and 'global' force one; 'error' (studio.prune
  * with a dataset only) allocates per-group ratios by measured reconstruction error (docs/pruning-engine.md).
  */
-export interface PlanOptionsApi { target: PlanTarget; scope?: 'auto' | 'inner' | 'uniform' | 'global' | 'error'; roundTo?: number; minChannels?: number; protect?: string[]; maxRatio?: number }
-export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[]; scope?: 'inner' | 'uniform' | 'global' | 'error'; scopeReason?: string }
+export interface PlanOptionsApi { target: PlanTarget; scope?: 'auto' | 'inner' | 'uniform' | 'global' | 'error'; roundTo?: number | 'auto'; minChannels?: number; protect?: string[]; maxRatio?: number }
+export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[]; scope?: 'inner' | 'uniform' | 'global' | 'error'; scopeReason?: string;
+  /** With roundTo 'auto': the measured rounding and what it cost or saved against the unrounded plan (same target). */
+  rounding?: { roundTo: number; reason: string; unroundedMacs: number; estimatedTimeRatio: number; summary: string } }
 
 /** Recovery after surgery (docs/pruning-engine.md, "Recovery"). */
 export interface RecoverOptionsApi {
@@ -196,7 +200,7 @@ export interface PruneResult {
 }
 
 // ---------- measures & report ----------
-export interface LatencyStats { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number; throughput: number }
+export interface LatencyStats { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number; throughput: number; /** WASM thread count the timing ran with. */ threads?: number }
 export interface BenchmarkOptions {
   backends?: BackendName[];
   warmup?: number;
@@ -206,9 +210,38 @@ export interface BenchmarkOptions {
   maxTimeMs?: number;
 }
 export type BenchmarkResult = Partial<Record<BackendName, LatencyStats | { error: string }>>;
+export interface BenchmarkPairOptions {
+  /** Backends to compare on (default: the active one). */
+  backends?: BackendName[];
+  /** Untimed runs of each model first (default 10). */
+  warmup?: number;
+  /** At least this many A/B pairs (default 60)… */
+  pairs?: number;
+  /** …and at least this much timed wall time (default 3000 ms). */
+  minTimeMs?: number;
+  /** Hard cap on timed wall time (≥ 5 pairs). */
+  maxTimeMs?: number;
+  /** Images per run (default 1). */
+  batch?: number;
+}
+export type BenchmarkPairResult = Partial<Record<BackendName, PairResult | { error: string }>>;
+
+// ---------- deploy optimisation ----------
+export interface OptimizeOptions {
+  /** Check the logits on this dataset's first test images (default: seeded random images). */
+  datasetId?: string;
+  name?: string;
+}
+export interface OptimizeResult {
+  model: ModelInfo;
+  report: OptimizeReport;
+  /** Largest logit difference to the source, relative to the largest logit magnitude per image (≤ 1e-4, else not saved). */
+  maxRelDiff: number;
+  checkedOn: string;
+}
 
 /** One row of the comparison report (engine ReportRow: CSV/Markdown export use the same shape) plus history and devices. */
-export type ReportRow = EngineReportRow & { lineage: string[]; devices?: Record<string, Record<string, LatencyStats>>; evals?: Record<string, { top1: number; top5: number; count: number }> };
+export type ReportRow = EngineReportRow & { lineage: string[]; optimizedFrom?: string; devices?: Record<string, Record<string, LatencyStats>>; evals?: Record<string, { top1: number; top5: number; count: number }> };
 
 // ---------- the API ----------
 export type OnProgress = (p: Progress) => void;
@@ -261,6 +294,8 @@ export interface StudioApi {
   pruneModel(modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options?: PruneModelOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<ModelInfo>;
   analyze(modelId: string, datasetId: string | null, options: AnalyzeOptions, onProgress?: OnProgress, jobId?: string): Promise<AnalysisResult>;
   plan(modelId: string, analysis: AnalysisResult, options: PlanOptionsApi): Promise<PlanResult>;
+  /** The channel rounding (1, 4 or 8) measured fastest per MAC on the active backend, used by plan's roundTo 'auto'. */
+  measureRoundTo(remeasure?: boolean): Promise<{ roundTo: number; backend: string; nsPerMac: Record<number, number>; reason: string }>;
   prune(modelId: string, datasetId: string | null, options: PruneOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;
   /** The plan studio.prune would use with reconstruction: 'auto'/'error' scopes allocate by measured reconstruction error on the dataset. */
   allocate(modelId: string, datasetId: string, analysis: AnalysisResult, options: PlanOptionsApi & RecoverOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<PlanResult>;
@@ -276,7 +311,11 @@ export interface StudioApi {
   fineTune(modelId: string, datasetId: string, options: TrainOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<TrainResult>;
   pruneIteratively(modelId: string, datasetId: string, options: IterativeOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<IterativeResult>;
   benchmark(modelId: string, options?: BenchmarkOptions, onProgress?: OnProgress, jobId?: string): Promise<BenchmarkResult>;
+  /** A vs B latency timed interleaved: median of per-pair ratios (a/b) with a bootstrap 95 % interval, medians, p90, min, load. */
+  benchmarkPair(aId: string, bId: string, options?: BenchmarkPairOptions, onProgress?: OnProgress, jobId?: string): Promise<BenchmarkPairResult>;
   report(modelIds?: string[]): Promise<ReportRow[]>;
+  /** Writes the deploy-optimised version (BN folded, conv + bias + activation fused, no-ops removed), checked against its source. */
+  optimize(modelId: string, options?: OptimizeOptions, onProgress?: OnProgress, jobId?: string): Promise<OptimizeResult>;
 
   // deployment (phone bundles)
   /** One .psbundle file: the models, a few hundred labelled test images, the desktop's predictions, benchmark settings. */

@@ -25,6 +25,13 @@ describe('foundation (built app in headless Chromium)', () => {
     assert.equal(by.wasm.available, true, `wasm: ${by.wasm.reason}`);
     assert.equal(by.cpu.available, true);
     assert.equal(list.filter((b) => b.active).length, 1);
+    // The default is measured, never a software GPU adapter: on a GPU-less machine (SwiftShader) it is wasm.
+    const soft = (b) => /swiftshader|llvmpipe|software|lavapipe/i.test(Object.values(b.details ?? {}).join(' '));
+    if ([by.webgpu, by.webgl].every((b) => !b.available || soft(b))) {
+      const active = list.find((b) => b.active);
+      assert.equal(active.name, 'wasm', JSON.stringify(list));
+      assert.match(active.defaultReason, /^wasm: .*skipped \(software adapter\)/);
+    }
     for (const name of ['webgpu', 'wasm']) {
       const after = await page.evaluate((n) => window.studio.setBackend(n), name);
       assert.equal(after.find((b) => b.active).name, name);

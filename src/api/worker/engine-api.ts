@@ -18,6 +18,8 @@ import { encodeResults, encodeResultsForQr } from '../../engine/deploy/results';
 import * as iterative from './iterative';
 import * as measures from './measures';
 import * as models from './models';
+import * as optimizing from './optimize';
+import * as widths from './widths';
 import * as pruning from './pruning';
 import * as system from './system';
 import * as training from './training';
@@ -194,6 +196,7 @@ export class EngineApi implements T.StudioApi {
   analyze(modelId: string, datasetId: string | null, options: T.AnalyzeOptions, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.analyze(this.ctx, modelId, datasetId, options, j), { label: 'analysis', models: [modelId] });
   }
+  measureRoundTo(remeasure?: boolean) { return this.call(() => widths.roundToChoice(remeasure)); }
   plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.call(() => pruning.plan(this.ctx, modelId, analysis, options)); }
   prune(modelId: string, datasetId: string | null, options: Parameters<T.StudioApi['prune']>[2], onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j), { label: 'pruning', models: [modelId] });
@@ -223,6 +226,12 @@ export class EngineApi implements T.StudioApi {
     return this.job(jobId, onProgress, (j) => measures.benchmark(this.ctx, modelId, options, j), { label: 'benchmark', backend: 'exclusive', models: [modelId] });
   }
   report(modelIds?: string[]) { return measures.report(this.ctx, modelIds); }
+  benchmarkPair(aId: string, bId: string, options?: T.BenchmarkPairOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => measures.benchmarkPair(this.ctx, aId, bId, options, j));
+  }
+  optimize(modelId: string, options?: T.OptimizeOptions, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => optimizing.optimize(this.ctx, modelId, options, j));
+  }
 
   // ---- deployment
   exportBundle(modelIds: string[], datasetId: string, options?: T.ExportBundleOptions, onProgress?: T.OnProgress, jobId?: string) {

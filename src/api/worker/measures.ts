@@ -2,10 +2,12 @@
 import { activeBackend, backendStatuses, switchBackend } from '../../engine/backends/probe';
 import { pickTrainingBackend, trainingImagesPerSecond, type SpeedTable } from '../../engine/backends/training-speed';
 import type { BackendName } from '../../engine/backends/types';
-import { measureLatency } from '../../engine/metrics/latency';
+import { getThreadsCount } from '../../engine/backends/wasm-setup';
+import { measureLatency, measurePair } from '../../engine/metrics/latency';
+import { StudioError } from '../../engine/errors';
 import type { LatencyRecord, ModelInfo } from '../../engine/models/types';
 import type { JobOptions } from '../../engine/progress';
-import type { BenchmarkOptions, BenchmarkResult, ReportRow } from '../types';
+import type { BenchmarkOptions, BenchmarkPairOptions, BenchmarkPairResult, BenchmarkResult, ReportRow } from '../types';
 import type { WorkerContext } from './context';
 import { listModels, loadModel } from './models';
 
@@ -43,7 +45,7 @@ export async function benchmark(ctx: WorkerContext, modelId: string, o: Benchmar
         onProgress: job.onProgress ? (p) => job.onProgress!({ ...p, phase: `latency ${b}`, fraction: (i + p.fraction) / backends.length }) : undefined,
       });
       i++;
-      return { medianMs: r.medianMs, p90Ms: r.p90Ms, minMs: r.minMs, meanMs: r.meanMs, runs: r.runs, throughput: r.throughput };
+      return { medianMs: r.medianMs, p90Ms: r.p90Ms, minMs: r.minMs, meanMs: r.meanMs, runs: r.runs, throughput: r.throughput, ...(b === 'wasm' ? { threads: getThreadsCount() } : {}) };
     } finally {
       own?.dispose();
     }
@@ -52,6 +54,37 @@ export async function benchmark(ctx: WorkerContext, modelId: string, o: Benchmar
   for (const [b, r] of Object.entries(result)) if (r && !('error' in r)) latency[b] = { ...r, at: Date.now() };
   await ctx.store.updateMeta<ModelInfo>('model', modelId, (m) => ({ ...m, measures: { ...m.measures, latency: { ...m.measures?.latency, ...latency } } }));
   return result;
+}
+
+/**
+ * Honest A/B latency: the two versions timed interleaved on each backend (default: the active one) after warm-up;
+ * the median of per-pair time ratios (a/b, > 1: B is faster) with a bootstrap 95 % interval, the medians, p90 and
+ * min of each, the WASM thread count, and a CPU-load probe before and after. Nothing is stored.
+ */
+export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string, o: BenchmarkPairOptions = {}, job: JobOptions = {}): Promise<BenchmarkPairResult> {
+  if (aId === bId) throw new StudioError('bad-input', 'Pick two different model versions to compare.');
+  await ctx.store.require('model', aId);
+  await ctx.store.require('model', bId);
+  const home = activeBackend();
+  const backends = o.backends ?? [home];
+  let i = 0;
+  return onEach(backends, async (b) => {
+    // Off the active backend, time private copies (the cached models' weights never move), as benchmark() does.
+    const own = b === home ? null : await Promise.all([loadModel(ctx, aId, true), loadModel(ctx, bId, true)]);
+    try {
+      const [ma, mb] = own ?? [await loadModel(ctx, aId), await loadModel(ctx, bId)];
+      const r = await measurePair(ma!, mb!, {
+        warmup: o.warmup, pairs: o.pairs, minTimeMs: o.minTimeMs, batch: o.batch, ...(o.maxTimeMs !== undefined ? { maxTimeMs: o.maxTimeMs } : {}),
+        ...(b === 'wasm' ? { threads: getThreadsCount() } : {}),
+        signal: job.signal,
+        onProgress: job.onProgress ? (p) => job.onProgress!({ ...p, phase: `paired latency ${b}`, fraction: (i + p.fraction) / backends.length }) : undefined,
+      });
+      i++;
+      return r;
+    } finally {
+      own?.forEach((m) => m.dispose());
+    }
+  });
 }
 
 let sessionChoice: { backend: BackendName; reason: string } | null = null;
@@ -98,7 +131,7 @@ export async function report(ctx: WorkerContext, modelIds?: string[]): Promise<R
       id: m.id, name: m.name, parentId: m.parentId, arch: m.arch, criterion: m.criterion, pruneRatio: m.pruneRatio,
       top1: main?.top1, top5: main?.top5, top1AfterPrune: m.measures?.afterPrune?.top1,
       params: m.params, macs: m.macs, flops: m.flops, bytes: m.bytes, latency: m.measures?.latency,
-      fineTuneEpochs: m.measures?.fineTuneEpochs, lineage: m.lineage, devices: m.measures?.devices,
+      fineTuneEpochs: m.measures?.fineTuneEpochs, lineage: m.lineage, optimizedFrom: m.optimizedFrom, devices: m.measures?.devices,
       evals: Object.fromEntries(Object.entries(evals).map(([k, v]) => [k, { top1: v.top1, top5: v.top5, count: v.count }])),
       notes: main ? `top-1 on ${main.split} ${main.start}–${main.end}` : undefined,
     };

@@ -10,7 +10,6 @@ import { evaluate as evaluateModel } from '../../engine/metrics/evaluate';
 import { getStudioMeta } from '../../engine/models/metadata';
 import type { EvalRecord } from '../../engine/models/types';
 import { validateForDataset } from '../../engine/models/validate';
-import { makePlan } from '../../engine/plan/planner';
 import { ratiosForTarget, sensitivity as runSensitivity } from '../../engine/plan/sensitivity';
 import { pruneModelDetailed, type PruneOptions } from '../../engine/prune';
 import { allocateByReconstruction } from '../../engine/recover/allocate';
@@ -21,6 +20,7 @@ import type { ModelInfo } from '../types';
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord, saveModel } from './models';
+import { planWithRounding } from './widths';
 
 const graphs = new Map<string, DependencyGraph>();
 
@@ -61,7 +61,7 @@ export async function analyze(ctx: WorkerContext, modelId: string, datasetId: st
 
 export async function plan(ctx: WorkerContext, modelId: string, analysis: AnalysisResult, o: PlanOptionsApi): Promise<PlanResult> {
   const { model, graph } = await graphOf(ctx, modelId);
-  return makePlan(model, graph, analysis as Analysis, { ...o, scope: o.scope ?? 'auto' });
+  return planWithRounding(model, graph, analysis as Analysis, { ...o, scope: o.scope ?? 'auto' });
 }
 
 function describeTarget(o: PlanOptionsApi): string {
@@ -209,7 +209,7 @@ export async function prune(
   const p = await planFor(ctx, modelId, datasetId, analysis, o, method, sub(a1, a1 + 0.1));
   const recover: RecoverStep | undefined = method === 'none' ? undefined : { method, datasetId: datasetId!, options: o, evalLimit: o.evaluate ? o.evalLimit ?? 1000 : undefined };
   const info = await pruneWith(ctx, modelId, p.remove, {
-    minChannels: o.minChannels, roundTo: o.roundTo, protect: o.protect, name: o.name, criterion: o.criterion, step: `pruned by ${o.criterion}: ${describeTarget(o)}`, recover,
+    minChannels: o.minChannels, roundTo: p.rounding?.roundTo ?? (o.roundTo === 'auto' ? undefined : o.roundTo), protect: o.protect, name: o.name, criterion: o.criterion, step: `pruned by ${o.criterion}: ${describeTarget(o)}`, recover,
   }, sub(a1, a2));
   let top1AfterPrune: number | undefined;
   let model = info;
@@ -256,8 +256,9 @@ async function planByError(ctx: WorkerContext, modelId: string, datasetId: strin
     input: getStudioMeta(model).input, imageSize: ds.info.imageSize, target: { macs: o.target.macs }, images: Math.min(256, o.calibrationImages ?? 256),
     maxRatio: o.maxRatio, seed: o.seed, maxUnknowns, ...job,
   });
-  const p = makePlan(model, graph, analysis as Analysis, { ...o, scope: 'uniform', target: { ratios: a.ratios } });
-  if (p.macs > p.baseMacs * (1 - o.target.macs) * 1.01) p.warnings.push(`Allocation by reconstruction error reached −${(100 * (1 - p.macs / p.baseMacs)).toFixed(1)} % MACs, short of the target.`);
+  // the allocated ratios as per-group weights under the same MACs target: rounding (roundTo) is then absorbed by the
+  // planner's bisection instead of missing the target
+  const p = await planWithRounding(model, graph, analysis as Analysis, { ...o, scope: 'uniform', target: { macs: o.target.macs, ratios: a.ratios } });
   return { ...p, scope: 'error', scopeReason: `per-group ratios allocated by measured reconstruction error under the MACs target (${Object.keys(a.ratios).length} inner groups, ${(a.ms / 1000).toFixed(1)} s)` };
 }
 

@@ -5,9 +5,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors';
 import { BACKEND_ORDER, type BackendName, type BackendStatus } from './types';
+import { chooseInferenceDefault, inferenceProbeMs, isSoftwareAdapter, type InferenceChoice } from './inference-default';
 import { getThreadsCount, initWasmBackend } from './wasm-setup';
 
+export { isSoftwareAdapter };
+
 const statusCache = new Map<BackendName, BackendStatus>();
+/** The measured inference default of this session (null until probed). */
+let defaultChoice: InferenceChoice | null = null;
+
+/** Which backend is the inference default here and why (null before the first probe). */
+export function inferenceDefault(): InferenceChoice | null {
+  return defaultChoice;
+}
 
 /**
  * Backend switches are serialised: tfjs has one global engine, and two interleaved probe loops (e.g. the UI's and a
@@ -38,15 +48,20 @@ async function describe(name: BackendName): Promise<Record<string, string | numb
     return { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' };
   }
   if (name === 'webgl') {
-    return { version: Number(env.get('WEBGL_VERSION')), float32: env.getBool('WEBGL_RENDER_FLOAT32_ENABLED') };
+    // The renderer string tells a software rasteriser (ANGLE on SwiftShader, llvmpipe) from a GPU.
+    let renderer = '';
+    try {
+      const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+      if (gl) {
+        const ext = gl.getExtension('WEBGL_debug_renderer_info');
+        renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+      }
+    } catch {
+      /* not exposed: unknown */
+    }
+    return { version: Number(env.get('WEBGL_VERSION')), float32: env.getBool('WEBGL_RENDER_FLOAT32_ENABLED'), renderer };
   }
   return {};
-}
-
-/** True when the adapter is a software rasteriser (SwiftShader / llvmpipe): slow for training. */
-export function isSoftwareAdapter(details?: Record<string, string | number | boolean>): boolean {
-  const text = Object.values(details ?? {}).join(' ').toLowerCase();
-  return /swiftshader|llvmpipe|software|lavapipe/.test(text);
 }
 
 async function tryBackend(name: BackendName): Promise<BackendStatus> {
@@ -85,7 +100,17 @@ export function probeBackends(prefer?: BackendName, force = false): Promise<Back
     for (const name of due) {
       statusCache.set(name, await tryBackend(name));
     }
-    const target = prefer && statusCache.get(prefer)?.available ? prefer : BACKEND_ORDER.find((n) => statusCache.get(n)?.available);
+    let target = prefer && statusCache.get(prefer)?.available ? prefer : undefined;
+    if (!target) {
+      // No explicit choice: the measured default (software GPU adapters skipped), measured once per session.
+      if (force || !defaultChoice)
+        defaultChoice = await chooseInferenceDefault(BACKEND_ORDER.map((n) => statusCache.get(n)!), async (b) => {
+          await tf.setBackend(b);
+          await tf.ready();
+          return inferenceProbeMs();
+        });
+      target = defaultChoice?.backend;
+    }
     if (target) await tf.setBackend(target);
     return backendStatuses();
   });
@@ -93,7 +118,12 @@ export function probeBackends(prefer?: BackendName, force = false): Promise<Back
 
 export function backendStatuses(): BackendStatus[] {
   const active = tf.getBackend();
-  return BACKEND_ORDER.map((n) => ({ ...(statusCache.get(n) ?? { name: n, available: false, reason: 'not probed yet' }), name: n, active: n === active }));
+  return BACKEND_ORDER.map((n) => ({
+    ...(statusCache.get(n) ?? { name: n, available: false, reason: 'not probed yet' }),
+    name: n,
+    active: n === active,
+    ...(defaultChoice?.backend === n ? { defaultReason: defaultChoice.reason } : {}),
+  }));
 }
 
 export function switchBackend(name: BackendName): Promise<BackendStatus[]> {

@@ -9,4 +9,6 @@ export interface BackendStatus {
   active: boolean;
   /** Extra facts: adapter description, wasm SIMD/threads, etc. */
   details?: Record<string, string | number | boolean>;
+  /** Set on the measured inference default: why it is the default (the user's explicit choice still wins). */
+  defaultReason?: string;
 }

@@ -47,6 +47,8 @@ export interface ModelInfo {
   /** Set on pruned versions: the criterion and the MACs fraction removed relative to the parent. */
   criterion?: string;
   pruneRatio?: number;
+  /** Set on deploy-optimised versions (studio.optimize): the version it computes the same logits as. */
+  optimizedFrom?: string;
   /** Measures recorded on this version (by evaluate / prune / benchmark), keyed for the report. */
   measures?: ModelMeasures;
   /** Set on versions made by surgery (and their recovered copies): what was removed from which original. */

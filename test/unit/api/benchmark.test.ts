@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type WorkerContext } from '../../../src/api/worker/context';
-import { benchmark } from '../../../src/api/worker/measures';
+import { benchmark, benchmarkPair } from '../../../src/api/worker/measures';
 import { loadModel, saveModel } from '../../../src/api/worker/models';
 import { setStudioMeta } from '../../../src/engine/models/metadata';
 import { RAW_INPUT } from '../../../src/engine/models/types';
@@ -54,10 +54,36 @@ describe('benchmark', () => {
     const r2 = await benchmark(ctx, id, { backends: ['wasm', 'cpu'], warmup: 1, runs: 2, minTimeMs: 0 });
     expect(tf.getBackend()).toBe('cpu');
     for (const v of [r1.wasm, r2.wasm, r2.cpu]) expect(v && 'medianMs' in v && v.medianMs > 0).toBe(true);
+    expect(r1.wasm && 'threads' in r1.wasm && r1.wasm.threads! >= 1).toBe(true);
     expect(await loadModel(ctx, id)).toBe(cached);
     expect(tf.tidy(() => (cached.predict(x) as tf.Tensor).arraySync())).toEqual(before);
     // the wasm copy was disposed
     expect(tf.memory().numTensors).toBe(tensorsBefore);
     tf.dispose(x);
+  });
+});
+
+describe('benchmarkPair', () => {
+  it('times two versions interleaved on the active and another backend, on copies there; reports ratio, interval, load, threads', async () => {
+    const other = (await saveModel(ctx, tinyCnn(), { name: 'tiny 2' })).id;
+    const tensorsBefore = tf.memory().numTensors;
+    const r = await benchmarkPair(ctx, id, other, { backends: ['cpu', 'wasm'], warmup: 1, pairs: 4, minTimeMs: 0 });
+    expect(tf.getBackend()).toBe('cpu');
+    for (const b of ['cpu', 'wasm'] as const) {
+      const v = r[b]!;
+      expect('error' in v).toBe(false);
+      if ('error' in v) continue;
+      expect(v.pairs).toBeGreaterThanOrEqual(4);
+      expect(v.backend).toBe(b);
+      expect(v.ratio.low).toBeLessThanOrEqual(v.ratio.high);
+      expect(['b-faster', 'a-faster', 'no measurable difference']).toContain(v.verdict);
+      expect(v.load.after.probeMs).toBeGreaterThan(0);
+    }
+    const w = r.wasm!;
+    expect('threads' in w && typeof w.threads === 'number' && w.threads >= 1).toBe(true);
+    // the wasm copies were disposed; the cached models stayed where they were
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    await expect(benchmarkPair(ctx, id, id)).rejects.toMatchObject({ code: 'bad-input' });
+    await expect(benchmarkPair(ctx, id, 'model-nope')).rejects.toMatchObject({ code: 'not-found' });
   });
 });
