@@ -19,7 +19,7 @@ import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, Plan
 import type { ModelInfo } from '../types';
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
-import { loadModel, modelRecord, saveModel } from './models';
+import { loadModel, modelRecord, saveModel, withModel } from './models';
 import { planWithRounding } from './widths';
 
 const graphs = new Map<string, DependencyGraph>();
@@ -87,6 +87,14 @@ export async function pruneWith(
   ctx: WorkerContext, modelId: string, remove: Record<string, number[]>,
   options: PruneOptions & { name?: string; criterion?: string; step?: string; recover?: RecoverStep }, job: JobOptions = {},
 ): Promise<ModelInfo> {
+  // held for the whole call: recovery reads the original for tens of seconds (iterative steps are not jobs of their own)
+  return withModel(ctx, modelId, () => pruneHeld(ctx, modelId, remove, options, job));
+}
+
+async function pruneHeld(
+  ctx: WorkerContext, modelId: string, remove: Record<string, number[]>,
+  options: PruneOptions & { name?: string; criterion?: string; step?: string; recover?: RecoverStep }, job: JobOptions,
+): Promise<ModelInfo> {
   const { model } = await graphOf(ctx, modelId);
   const base = await modelRecord(ctx, modelId);
   const t0 = performance.now();
@@ -151,11 +159,11 @@ export async function reconstruct(
   if (rec.pruning.from !== originalId) throw new StudioError('bad-input', `"${rec.name}" was pruned from another model than "${origRec.name}": choose the model it was pruned from.`);
   const method = o.method ?? 'reconstruct';
   const sub = (lo: number, hi: number) => subJob(job, lo, hi);
-  const original = await loadModel(ctx, originalId);
   const copy = await loadModel(ctx, prunedId, true);
   let r: Awaited<ReturnType<typeof recoverWith>>;
   try {
-    r = await recoverWith(ctx, original, copy, rec.pruning.removed, { method, datasetId, options: o, evalLimit: o.evaluate ? o.evalLimit ?? 1000 : undefined }, sub(0, 0.9));
+    r = await withModel(ctx, originalId, (original) =>
+      recoverWith(ctx, original, copy, rec.pruning!.removed, { method, datasetId, options: o, evalLimit: o.evaluate ? o.evalLimit ?? 1000 : undefined }, sub(0, 0.9)));
   } catch (e) {
     copy.dispose();
     throw e;
@@ -190,9 +198,8 @@ export async function pruneModel(
 export async function quickEval(ctx: WorkerContext, modelId: string, datasetId: string, limit: number, job: JobOptions): Promise<EvalRecord> {
   const ds = await loadDataset(ctx, datasetId);
   const split = requireSplit(ds, 'test');
-  const model = await loadModel(ctx, modelId);
   const end = Math.min(limit, split.count);
-  const r = await evaluateModel(model, split, ds.info.imageSize, getStudioMeta(model).input, { end, ...job });
+  const r = await withModel(ctx, modelId, (model) => evaluateModel(model, split, ds.info.imageSize, getStudioMeta(model).input, { end, ...job }));
   return { top1: r.top1, top5: r.top5, count: r.count, split: 'test', start: 0, end, at: Date.now() };
 }
 
