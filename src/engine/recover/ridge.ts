@@ -36,20 +36,35 @@ export function cholesky(a: Float64Array, d: number): boolean {
   return true;
 }
 
-/** Solves L Lᵀ x = b in place for every column of the d × m row-major `b`, with L from cholesky(). */
+/**
+ * Solves L Lᵀ X = B in place for the d × m row-major `b` (all columns at once), with L from cholesky(). Row-oriented
+ * forward and backward substitution: every inner loop runs over a contiguous row.
+ */
 export function choleskySolve(l: Float64Array, d: number, b: Float64Array, m: number): void {
-  const y = new Float64Array(d);
-  for (let c = 0; c < m; c++) {
-    for (let i = 0; i < d; i++) {
-      let s = b[i * m + c]!;
-      const ri = i * d;
-      for (let k = 0; k < i; k++) s -= l[ri + k]! * y[k]!;
-      y[i] = s / l[ri + i]!;
+  // forward: L Y = B
+  for (let i = 0; i < d; i++) {
+    const ri = i * d;
+    const yi = i * m;
+    for (let k = 0; k < i; k++) {
+      const f = l[ri + k]!;
+      if (f === 0) continue;
+      const yk = k * m;
+      for (let c = 0; c < m; c++) b[yi + c]! -= f * b[yk + c]!;
     }
-    for (let i = d - 1; i >= 0; i--) {
-      let s = y[i]!;
-      for (let k = i + 1; k < d; k++) s -= l[k * d + i]! * b[k * m + c]!;
-      b[i * m + c] = s / l[i * d + i]!;
+    const inv = 1 / l[ri + i]!;
+    for (let c = 0; c < m; c++) b[yi + c]! *= inv;
+  }
+  // backward: Lᵀ X = Y, by rows of L: once x_i is known, subtract L[i][k]·x_i from every y_k with k < i
+  for (let i = d - 1; i >= 0; i--) {
+    const ri = i * d;
+    const xi = i * m;
+    const inv = 1 / l[ri + i]!;
+    for (let c = 0; c < m; c++) b[xi + c]! *= inv;
+    for (let k = 0; k < i; k++) {
+      const f = l[ri + k]!;
+      if (f === 0) continue;
+      const yk = k * m;
+      for (let c = 0; c < m; c++) b[yk + c]! -= f * b[xi + c]!;
     }
   }
 }
@@ -91,23 +106,28 @@ export function solveRidge(g: Float64Array, b: Float64Array, d: number, m: numbe
  * with per-column weights `s` (squared output scales; 1 when absent). Clamped at 0 against round-off.
  */
 export function residualEnergy(g: Float64Array, b: Float64Array, zz: Float64Array, w: ArrayLike<number>, d: number, m: number, s?: ArrayLike<number>): number {
-  let total = 0;
-  const gw = new Float64Array(d);
-  for (let c = 0; c < m; c++) {
-    gw.fill(0);
-    for (let i = 0; i < d; i++) {
-      const wi = w[i * m + c]!;
-      if (wi === 0) continue;
-      const ri = i * d;
-      for (let k = 0; k < d; k++) gw[k]! += g[ri + k]! * wi;
+  // GW (d × m) by rows: contiguous inner loops over the m columns
+  const gw = new Float64Array(d * m);
+  for (let i = 0; i < d; i++) {
+    const ri = i * d;
+    const oi = i * m;
+    for (let k = 0; k < d; k++) {
+      const f = g[ri + k]!;
+      if (f === 0) continue;
+      const wk = k * m;
+      for (let c = 0; c < m; c++) gw[oi + c]! += f * w[wk + c]!;
     }
-    let quad = 0;
-    let lin = 0;
-    for (let i = 0; i < d; i++) {
-      quad += w[i * m + c]! * gw[i]!;
-      lin += w[i * m + c]! * b[i * m + c]!;
-    }
-    total += (s ? s[c]! : 1) * Math.max(0, quad - 2 * lin + zz[c]!);
   }
+  const quad = new Float64Array(m);
+  const lin = new Float64Array(m);
+  for (let i = 0; i < d; i++) {
+    const oi = i * m;
+    for (let c = 0; c < m; c++) {
+      quad[c]! += w[oi + c]! * gw[oi + c]!;
+      lin[c]! += w[oi + c]! * b[oi + c]!;
+    }
+  }
+  let total = 0;
+  for (let c = 0; c < m; c++) total += (s ? s[c]! : 1) * Math.max(0, quad[c]! - 2 * lin[c]! + zz[c]!);
   return total;
 }
