@@ -56,6 +56,15 @@ describe('.tflite export in LiteRT.js', () => {
     assert.ok(r.f16size < r.size * 0.6 && r.v16.ok, JSON.stringify(r.v16));
     assert.equal(r.bad, 'bad-input');
     assert.equal(r.cached, true, 'LiteRT wasm precached by the service worker');
+
+    // The Deploy step's button exports, verifies in LiteRT.js and says so.
+    await page.goto(env.url + '#/deploy');
+    await page.reload(); // the catalog (datasets made through window.studio above) is read at start-up
+    await page.waitForFunction(() => typeof window.studio === 'object');
+    await page.getByTestId('tflite-export').click();
+    await page.getByTestId('tflite-verdict').waitFor({ timeout: 60_000 }).catch(async (e) => { console.log('APP-EXPORT:', JSON.stringify(await page.getByTestId('app-export-card').textContent().catch(() => 'none')), await page.locator('body').textContent().then((t) => t.slice(0, 600))); throw e; });
+    assert.equal((await page.getByTestId('tflite-verdict').textContent()).trim(), 'verified');
+    assert.match(await page.getByTestId('tflite-result').textContent(), /max \|Δlogit\| \d\.\de-\d+, top-1 agreement 100/);
     assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), []);
     await context.close();
   });
