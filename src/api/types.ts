@@ -251,4 +251,6 @@ export interface StudioApi {
   exportTflite(modelId: string, options?: { weights?: WeightMode }): Promise<Blob>;
   /** Runs an exported .tflite in LiteRT.js on the dataset's first test images (default 200) and compares it with the tfjs model. */
   verifyTflite(modelId: string, file: Blob, datasetId: string, options?: { images?: number; weights?: WeightMode }, onProgress?: OnProgress, jobId?: string): Promise<VerifyResult>;
+  /** Batch-1 latency of a .tflite file in LiteRT.js (CPU / XNNPACK, one thread): warm-up, then ≥ runs timed runs for ≥ minTimeMs. */
+  benchmarkTflite(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: OnProgress, jobId?: string): Promise<{ medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }>;
 }

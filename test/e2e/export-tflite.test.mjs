@@ -38,12 +38,13 @@ describe('.tflite export in LiteRT.js', () => {
       const pv = await s.verifyTflite(p.model.id, pf, ds.id, { images: 50 });
       const f16 = await s.exportTflite(m.id, { weights: 'float16' });
       const v16 = await s.verifyTflite(m.id, f16, ds.id, { images: 50, weights: 'float16' });
+      const lat = await s.benchmarkTflite(pf, { warmup: 2, runs: 5, minTimeMs: 100 });
       const bad = await s.exportTflite(m.id, { weights: 'int4' }).then(() => null, (e) => e.code);
       const cached = await caches.keys().then(async (keys) => {
         for (const k of keys) for (const req of await (await caches.open(k)).keys()) if (/litert_wasm_internal.*\.wasm/.test(req.url)) return true;
         return false;
       });
-      return { size: file.size, head, exportMs, v, pv, psize: pf.size, f16size: f16.size, v16, bad, cached };
+      return { lat, size: file.size, head, exportMs, v, pv, psize: pf.size, f16size: f16.size, v16, bad, cached };
     });
     console.log(JSON.stringify(r));
     assert.equal(r.head, 'TFL3', 'a TFLite flatbuffer');
@@ -55,6 +56,7 @@ describe('.tflite export in LiteRT.js', () => {
     assert.ok(r.psize < r.size, 'the pruned file is smaller');
     assert.ok(r.f16size < r.size * 0.6 && r.v16.ok, JSON.stringify(r.v16));
     assert.equal(r.bad, 'bad-input');
+    assert.ok(r.lat.medianMs > 0 && r.lat.runs >= 5, JSON.stringify(r.lat));
     assert.equal(r.cached, true, 'LiteRT wasm precached by the service worker');
 
     // The Deploy step's button exports, verifies in LiteRT.js and says so.

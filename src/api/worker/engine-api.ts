@@ -159,4 +159,7 @@ export class EngineApi implements T.StudioApi {
   verifyTflite(modelId: string, file: Blob, datasetId: string, options?: { images?: number; weights?: T.WeightMode }, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => exporting.verifyTflite(this.ctx, modelId, file, datasetId, options, j));
   }
+  benchmarkTflite(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => exporting.benchmarkTflite(file, options, j));
+  }
 }

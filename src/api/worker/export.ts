@@ -4,7 +4,8 @@
  */
 import { StudioError } from '../../engine/errors';
 import { exportTfliteModel } from '../../engine/export/export-tflite';
-import { TfliteRunner } from '../../engine/export/litert';
+import { TfliteRunner, timeRunner } from '../../engine/export/litert';
+import type { RuntimeLatency } from '../../engine/export/litert';
 import { WEIGHT_MODES } from '../../engine/export/tflite';
 import type { WeightMode } from '../../engine/export/tflite';
 import { verifyAgainstTfjs } from '../../engine/export/verify';
@@ -65,6 +66,16 @@ export async function verifyTflite(
       { images: test.images.subarray(0, count * px), labels: test.labels.subarray(0, count), size, input: getStudioMeta(model).input },
       { runtime: 'litert-wasm', encoding: weights, signal: job.signal, onProgress: job.onProgress },
     );
+  } finally {
+    runner.dispose();
+  }
+}
+
+/** Batch-1 latency of a .tflite file in LiteRT.js (CPU / XNNPACK, single thread) in this worker. */
+export async function benchmarkTflite(file: Blob, options: { warmup?: number; runs?: number; minTimeMs?: number } = {}, job: JobOptions = {}): Promise<RuntimeLatency> {
+  const runner = await TfliteRunner.create(workerLiteRtLoader, new Uint8Array(await file.arrayBuffer()));
+  try {
+    return await timeRunner(runner, { ...options, signal: job.signal });
   } finally {
     runner.dispose();
   }

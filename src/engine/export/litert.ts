@@ -72,3 +72,26 @@ export class TfliteRunner {
     if (!this.model.deleted) this.model.delete();
   }
 }
+
+export interface RuntimeLatency { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }
+
+/** Batch-1 latency of a runner: `warmup` untimed runs, then at least `runs` timed runs lasting at least `minTimeMs`. */
+export async function timeRunner(runner: TfliteRunner, opts: { warmup?: number; runs?: number; minTimeMs?: number; signal?: AbortSignal } = {}): Promise<RuntimeLatency> {
+  const size = runner.inputShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(size).map((_, i) => (i * 31) % 256);
+  for (let i = 0; i < (opts.warmup ?? 10); i++) await runner.run(x);
+  const times: number[] = [];
+  const start = performance.now();
+  const runs = opts.runs ?? 50;
+  const minTime = opts.minTimeMs ?? 2000;
+  while (times.length < runs || performance.now() - start < minTime) {
+    if (opts.signal?.aborted) throw new StudioError('cancelled', 'The operation was cancelled.');
+    const t0 = performance.now();
+    await runner.run(x);
+    times.push(performance.now() - t0);
+    if (times.length >= 100_000) break;
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return { medianMs: q(0.5), p90Ms: q(0.9), minMs: sorted[0]!, meanMs: times.reduce((a, b) => a + b, 0) / times.length, runs: times.length };
+}
