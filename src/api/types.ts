@@ -11,6 +11,10 @@ import type { ReportRow as EngineReportRow } from '../engine/metrics/report';
 import type { OptimizeReport } from '../engine/deploy/optimize';
 import type { CpuLoad, PairResult, PairVerdict, TimingSummary } from '../engine/metrics/latency';
 import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions } from '../engine/deploy/types';
+import type { VerifyResult } from '../engine/export/verify';
+import type { WeightMode } from '../engine/export/tflite';
+
+export type { VerifyResult, WeightMode };
 
 export type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions };
 
@@ -326,4 +330,12 @@ export interface StudioApi {
   encodeResults(results: DeployResults): Promise<{ file: string; qr: string }>;
   /** Attaches a device's results (file text or QR text) to the local models as per-device columns. */
   importResults(text: string): Promise<ImportResultsSummary>;
+
+  // export for apps (.tflite)
+  /** The model as a .tflite file (LiteRT / TensorFlow Lite): batch 1, raw 0–255 RGB NHWC float32 in, logits out. */
+  exportTflite(modelId: string, options?: { weights?: WeightMode }): Promise<Blob>;
+  /** Runs an exported .tflite in LiteRT.js on the dataset's first test images (default 200) and compares it with the tfjs model. */
+  verifyTflite(modelId: string, file: Blob, datasetId: string, options?: { images?: number; weights?: WeightMode }, onProgress?: OnProgress, jobId?: string): Promise<VerifyResult>;
+  /** Batch-1 latency of a .tflite file in LiteRT.js (CPU / XNNPACK, one thread): warm-up, then ≥ runs timed runs for ≥ minTimeMs. */
+  benchmarkTflite(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: OnProgress, jobId?: string): Promise<{ medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }>;
 }

@@ -14,6 +14,7 @@ import { STUDIO_VERSION } from '../version';
 import type { WorkerContext } from './context';
 import * as data from './datasets';
 import * as deploy from './deploy';
+import * as exporting from './export';
 import { encodeResults, encodeResultsForQr } from '../../engine/deploy/results';
 import * as iterative from './iterative';
 import * as measures from './measures';
@@ -242,4 +243,13 @@ export class EngineApi implements T.StudioApi {
   }
   async encodeResults(results: T.DeployResults) { return { file: encodeResults(results), qr: encodeResultsForQr(results) }; }
   importResults(text: string) { return deploy.importResults(this.ctx, text); }
+
+  // ---- export for apps
+  exportTflite(modelId: string, options?: { weights?: T.WeightMode }) { return this.call(() => exporting.exportTflite(this.ctx, modelId, options)); }
+  verifyTflite(modelId: string, file: Blob, datasetId: string, options?: { images?: number; weights?: T.WeightMode }, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => exporting.verifyTflite(this.ctx, modelId, file, datasetId, options, j), { label: 'verifying the .tflite', models: [modelId] });
+  }
+  benchmarkTflite(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => exporting.benchmarkTflite(file, options, j));
+  }
 }
