@@ -212,7 +212,7 @@ export async function runTraining(
       const e = elapsed();
       return {
         history,
-        stoppedEarly: `Stopped at the time budget of ${(budget! / 1000).toFixed(0)} s after ${(e / 1000).toFixed(0)} s: epoch ${rec.epoch}/${opts.epochs}, batch ${batch}/${stepsPerEpoch}.`,
+        stoppedEarly: `Stopped at the time budget of ${(budget! / 1000).toFixed(0)} s after ${(e / 1000).toFixed(0)} s: epoch ${rec.epoch}/${opts.epochs}, batch ${batch}/${stepsPerEpoch}`,
         stoppedAtBudget: { epoch: rec.epoch, batch, batches: stepsPerEpoch, elapsedMs: e, budgetMs: budget! },
       };
     };
