@@ -1,7 +1,7 @@
 /**
  * Training, fine-tuning (optionally distilled), transfer learning and evaluation, as resumable runs.
- * A run record (kind 'run') holds options and history; after every epoch its checkpoint part is rewritten, so a
- * reloaded tab resumes from the last completed epoch (`resumeRun`). The result is always a new model version.
+ * A run record (kind 'run') holds options and history; after every epoch and every few minutes within one its
+ * checkpoint part is rewritten, so a reloaded tab resumes at the batch it reached (`resumeRun`). The result is always a new model version.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { StudioError, isStudioError } from '../../engine/errors';
