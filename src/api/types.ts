@@ -96,6 +96,12 @@ export interface TrainOptionsApi {
   backend?: BackendName | 'auto' | 'current';
   /** Validate on the test split (first `validateLimit` images) after each epoch. */
   validateLimit?: number;
+  /** Train on a class-balanced subset of this many training images, seeded by `seed` (default: the whole split). */
+  images?: number;
+  /** Stop cleanly at the next batch after this much training time; the model is saved (TrainResult.stoppedAtBudget). */
+  timeBudgetMs?: number;
+  /** Checkpoints within an epoch, so a reload resumes at the batch reached (default every 2 minutes of training). */
+  checkpointEvery?: { batches?: number; minutes?: number };
   /** Fine-tuning: distil from this model id. */
   teacherId?: string;
   temperature?: number;
@@ -103,9 +109,13 @@ export interface TrainOptionsApi {
   name?: string;
 }
 
-export interface EpochPoint { epoch: number; loss: number; acc: number; valAcc?: number; valLoss?: number; lr: number; ms: number; imagesPerSecond: number }
+export interface EpochPoint { epoch: number; loss: number; acc: number; valAcc?: number; valLoss?: number; lr: number; ms: number; imagesPerSecond: number; partial?: { batch: number; batches: number } }
 
-export interface TrainResult { model: ModelInfo; history: EpochPoint[]; runId: string; stoppedEarly?: string }
+export interface TrainResult {
+  model: ModelInfo; history: EpochPoint[]; runId: string; stoppedEarly?: string;
+  /** Set when the time budget ended the run (epoch 1-based, batches done of the epoch's batches). */
+  stoppedAtBudget?: { epoch: number; batch: number; batches: number; elapsedMs: number; budgetMs: number };
+}
 
 export interface RunSummary {
   runId: string;
@@ -114,6 +124,8 @@ export interface RunSummary {
   datasetId: string;
   status: 'running' | 'paused' | 'interrupted' | 'done' | 'failed' | 'cancelled';
   epochsDone: number;
+  /** Batches done of the epoch after `epochsDone` at the last intra-epoch checkpoint (a resume continues there). */
+  batchesDone?: number;
   epochs: number;
   history: EpochPoint[];
   resultModelId?: string;
@@ -188,6 +200,10 @@ export interface IterativeOptionsApi {
   calibrationImages?: number;
   /** Backend for the fine-tunes (see TrainOptionsApi.backend; default 'auto'). */
   backend?: BackendName | 'auto' | 'current';
+  /** Each fine-tune trains on a class-balanced subset of this many training images. */
+  images?: number;
+  /** Fine-tuning time for the whole run, shared equally by the steps (each fine-tune stops at its share). */
+  timeBudgetMs?: number;
 }
 export interface IterativeResult { runId: string; versions: ModelInfo[]; final: ModelInfo }
 

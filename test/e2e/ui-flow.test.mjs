@@ -100,8 +100,14 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await page.getByTestId('nav-finetune').click();
     await page.getByTestId('opt-epochs').fill('1');
     await page.getByTestId('opt-batch').fill('16');
+    await page.getByTestId('opt-images').fill('40');
+    // The training run before measured this device's speed: the form estimates the duration before Start.
+    await page.getByTestId('train-estimate').filter({ hasText: /Estimated ≈ .* img\/s measured on this device/ }).waitFor();
     await page.getByTestId('finetune-start').click();
     await waitFor('finetune-result');
+    const models = await page.evaluate(() => window.studio.models());
+    const tuned = models.reduce((x, y) => (y.createdAt > x.createdAt ? y : x));
+    assert.match(tuned.lineage.join(' | '), /40 images of/, 'the fine-tune used the image budget');
     await noBanner();
   });
 

@@ -73,6 +73,7 @@ async function continueIterative(ctx: WorkerContext, rec: IterativeRecord, job: 
       const ftOpts = {
         epochs: o.epochsPerStep, lr: o.lr ?? (reconstructed ? RECONSTRUCTED_FINE_TUNE_LR : 0.01), batchSize: o.batchSize, schedule: 'cosine' as const,
         teacherId: o.distill ? rec.modelId : undefined, temperature: o.temperature, alpha: o.alpha, backend: o.backend,
+        images: o.images, timeBudgetMs: o.timeBudgetMs !== undefined ? o.timeBudgetMs / o.steps : undefined,
         name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps} · fine-tuned`,
       };
       if (!rec.innerRunId) {

@@ -1,7 +1,7 @@
 /**
  * Training, fine-tuning (optionally distilled), transfer learning and evaluation, as resumable runs.
- * A run record (kind 'run') holds options and history; after every epoch its checkpoint part is rewritten, so a
- * reloaded tab resumes from the last completed epoch (`resumeRun`). The result is always a new model version.
+ * A run record (kind 'run') holds options and history; after every epoch and every few minutes within one its
+ * checkpoint part is rewritten, so a reloaded tab resumes at the batch it reached (`resumeRun`). The result is always a new model version.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { StudioError, isStudioError } from '../../engine/errors';
@@ -45,7 +45,17 @@ function engineOptions(o: TrainOptionsApi, kind: RunSummary['kind']): TrainOptio
     labelSmoothing: o.labelSmoothing ?? 0,
     augment: o.augment ?? true,
     seed: o.seed ?? 0,
+    ...(o.images !== undefined ? { images: o.images } : {}),
+    ...(o.timeBudgetMs !== undefined ? { timeBudgetMs: o.timeBudgetMs } : {}),
   };
+}
+
+/** Intra-epoch checkpoint interval: the caller's, else every 2 minutes of training. */
+function checkpointInterval(o: TrainOptionsApi): { batches?: number; ms?: number } {
+  const c = o.checkpointEvery;
+  if (!c) return { ms: 120_000 };
+  if (c.minutes !== undefined && !(c.minutes > 0)) throw new StudioError('bad-input', `checkpointEvery.minutes must be > 0 (got ${c.minutes}).`);
+  return { ...(c.batches !== undefined ? { batches: c.batches } : {}), ...(c.minutes !== undefined ? { ms: c.minutes * 60_000 } : {}) };
 }
 
 function interrupted(r: RunRecord, running: string[]): RunRecord {
@@ -93,10 +103,12 @@ async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoi
       signal: job.job.signal,
       pause: job.job.pause,
       resume,
-      onEpochEnd: async (cp) => {
+      checkpointEvery: checkpointInterval(run.options),
+      onCheckpoint: async (cp) => {
         const { header, bytes } = encodeCheckpoint(cp);
         run.checkpoint = header;
         run.epochsDone = cp.epoch;
+        run.batchesDone = cp.batch ?? 0;
         run.history = cp.history;
         run.updatedAt = Date.now();
         await save(run, { checkpoint: bytes });
@@ -110,7 +122,7 @@ async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoi
     run.checkpoint = undefined;
     await save(run);
     await ctx.store.removePart('run', run.runId, 'checkpoint');
-    return { model: info, history: result.history, runId: run.runId, stoppedEarly: result.stoppedEarly };
+    return { model: info, history: result.history, runId: run.runId, stoppedEarly: result.stoppedEarly, ...(result.stoppedAtBudget ? { stoppedAtBudget: result.stoppedAtBudget } : {}) };
   } catch (e) {
     run.status = isStudioError(e) && e.code === 'cancelled' ? 'cancelled' : 'failed';
     run.error = e instanceof Error ? e.message : String(e);
@@ -126,12 +138,15 @@ export async function startRun(
   ctx: WorkerContext, kind: RunSummary['kind'], modelId: string, datasetId: string, options: TrainOptionsApi, job: Job, runId = newId('run'),
 ): Promise<TrainResult> {
   if (!(options.epochs >= 1)) throw new StudioError('bad-input', `Epochs must be at least 1 (got ${options.epochs}).`);
+  if (options.images !== undefined && !(Number.isInteger(options.images) && options.images >= 1)) throw new StudioError('bad-input', `images must be a whole number ≥ 1 (got ${options.images}).`);
+  if (options.timeBudgetMs !== undefined && !(options.timeBudgetMs > 0)) throw new StudioError('bad-input', `timeBudgetMs must be a positive number of milliseconds (got ${options.timeBudgetMs}).`);
   const base = await modelRecord(ctx, modelId);
   const ds = await loadDataset(ctx, datasetId);
   const verb = kind === 'finetune' ? (options.teacherId ? 'fine-tuned (distilled)' : 'fine-tuned') : 'trained';
   const run: RunRecord = {
     runId, kind, modelId, datasetId, status: 'running', epochsDone: 0, epochs: options.epochs, history: [],
-    updatedAt: Date.now(), options, name: options.name ?? `${base.name} · ${verb}`, step: `${verb} ${options.epochs} ep on ${ds.info.name}`,
+    updatedAt: Date.now(), options, name: options.name ?? `${base.name} · ${verb}`,
+    step: `${verb} ${options.epochs} ep on ${options.images !== undefined && options.images < ds.info.counts.train ? `${options.images} images of ` : ''}${ds.info.name}`,
   };
   return execute(ctx, run, undefined, job);
 }

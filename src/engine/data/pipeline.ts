@@ -33,6 +33,8 @@ export interface BatchOptions {
   start?: number;
   end?: number;
   dropRemainder?: boolean;
+  /** Start at this batch (default 0): batch k is the same whatever the start, augmentation included (resumed runs). */
+  firstBatch?: number;
 }
 
 /** Zero padding of the random crop, in pixels (CIFAR standard). */
@@ -199,9 +201,14 @@ export async function* batches(split: SplitData, imageSize: number, opts: BatchO
       });
     });
 
+  const first = opts.firstBatch ?? 0;
+  if (!Number.isInteger(first) || first < 0 || first > total) throw new StudioError('bad-input', `First batch ${first} is outside the ${total} batches of this epoch.`);
+  // Skipped batches still draw their augmentation numbers (crop x, crop y, flip per image) so later batches match.
+  if (augment) for (let i = 0, skipped = Math.min(n, first * bs) * 3; i < skipped; i++) rnd();
+
   try {
-    let pending: Promise<Built | null> | null = total > 0 ? Promise.resolve(build(0)) : null;
-    for (let b = 0; b < total; b++) {
+    let pending: Promise<Built | null> | null = first < total ? Promise.resolve(build(first)) : null;
+    for (let b = first; b < total; b++) {
       const data = await pending!;
       if (!data) return;
       pending = b + 1 < total ? prefetch(b + 1) : null;

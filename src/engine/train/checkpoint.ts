@@ -24,6 +24,12 @@ export interface TrainCheckpoint {
   iterations: number;
   history: EpochRecord[];
   options: SerializableTrainOptions;
+  /** Batches already done of epoch `epoch` (0-based index = completed epochs); 0 or absent at an epoch boundary. */
+  batch?: number;
+  /** Running sums of the unfinished epoch (with `batch` > 0), so its record comes out as if never interrupted. */
+  partial?: { lossSum: number; correctSum: number; images: number; ms: number };
+  /** Training time of the run so far (pauses excluded), for the time budget. */
+  elapsedMs?: number;
 }
 
 /** Copies every model weight to a Float32Array. */

@@ -15,8 +15,11 @@ export interface TrainFeed {
   /** Images in one epoch (after any dropped remainder). */
   imagesPerEpoch: number;
   batchesPerEpoch: number;
-  /** Batches of epoch `epoch` (0-based); the order must depend only on (seed, epoch) for resumable runs. */
-  epoch(epoch: number): AsyncIterable<Batch>;
+  /**
+   * Batches of epoch `epoch` (0-based) from batch `fromBatch` on (default 0); the order must depend only on
+   * (seed, epoch), and batch k must be the same whatever `fromBatch` is, for runs resumed mid-epoch.
+   */
+  epoch(epoch: number, fromBatch?: number): AsyncIterable<Batch>;
 }
 
 /** Validation on the model in inference mode. */

@@ -26,19 +26,27 @@ export interface PauseControl {
 export interface TrainJob extends JobOptions {
   resume?: TrainCheckpoint;
   onEpochEnd?: (cp: TrainCheckpoint) => Promise<void>;
+  /** Called with every checkpoint: at each epoch end and, with `checkpointEvery`, within epochs (cp.batch > 0). */
+  onCheckpoint?: (cp: TrainCheckpoint) => Promise<void>;
+  /** Intra-epoch checkpoints every `batches` batches and/or `ms` milliseconds of training (needs onCheckpoint). */
+  checkpointEvery?: { batches?: number; ms?: number };
   pause?: PauseControl;
+  /** Milliseconds clock for the time budget, checkpoint intervals and speeds (default performance.now). */
+  clock?: () => number;
 }
 
 export interface TrainResult {
   history: EpochRecord[];
-  /** Reserved for early stops that are not errors; NaN loss, cancel and OOM throw StudioErrors. */
+  /** Why training ended before its last epoch without an error (the time budget); NaN loss, cancel and OOM throw StudioErrors. */
   stoppedEarly?: string;
+  /** Set when the time budget ended the run: where it stopped (epoch 1-based; batch done of batches) and the time trained. */
+  stoppedAtBudget?: { epoch: number; batch: number; batches: number; elapsedMs: number; budgetMs: number };
 }
 
 /** Batches between live progress reports (also how often the loss is read back and checked). */
 export const PROGRESS_EVERY = 5;
 
-const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const defaultClock = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** True for the messages tfjs backends produce when device memory runs out. */
 export function isOutOfMemory(e: unknown): boolean {
@@ -73,6 +81,7 @@ function validateOptions(o: TrainOptions): void {
     if (!(o.distill.temperature > 0)) throw new StudioError('bad-input', `Distillation temperature must be > 0 (got ${o.distill.temperature}).`);
     if (!(o.distill.alpha >= 0 && o.distill.alpha <= 1)) throw new StudioError('bad-input', `Distillation alpha must be in [0, 1] (got ${o.distill.alpha}).`);
   }
+  if (o.timeBudgetMs !== undefined && !(o.timeBudgetMs > 0)) throw new StudioError('bad-input', `The time budget must be a positive number of milliseconds (got ${o.timeBudgetMs}).`);
   if (o.validate?.every !== undefined && !(Number.isInteger(o.validate.every) && o.validate.every >= 1))
     throw new StudioError('bad-input', `validate.every must be a whole number ≥ 1 (got ${o.validate.every}).`);
 }
@@ -106,6 +115,10 @@ export async function runTraining(
 ): Promise<TrainResult> {
   validateOptions(opts);
   const { signal, onProgress, pause } = job;
+  const now = job.clock ?? defaultClock;
+  const every = job.checkpointEvery;
+  if (every?.batches !== undefined && !(Number.isInteger(every.batches) && every.batches >= 1)) throw new StudioError('bad-input', `Checkpoint interval must be a whole number of batches ≥ 1 (got ${every.batches}).`);
+  if (every?.ms !== undefined && !(every.ms > 0)) throw new StudioError('bad-input', `Checkpoint interval must be a positive number of milliseconds (got ${every.ms}).`);
   const numClasses = numClassesOf(model, 'model');
   if (opts.distill) {
     const tk = numClassesOf(opts.distill.teacher, 'teacher');
@@ -133,6 +146,9 @@ export async function runTraining(
   const saved = serializableOptions(opts);
 
   let startEpoch = 0;
+  let startBatch = 0;
+  let startPartial: NonNullable<TrainCheckpoint['partial']> | undefined;
+  let priorElapsed = 0;
   const history: EpochRecord[] = [];
   let lastGood: tf.Tensor[] = [];
   const snapshot = (): void => {
@@ -158,6 +174,13 @@ export async function runTraining(
         await writeOptimizerSlots(optimizer, cp.optimizer, cp.iterations);
       }
       startEpoch = cp.epoch;
+      if (cp.batch && cp.partial) {
+        if (!(Number.isInteger(cp.batch) && cp.batch > 0 && cp.batch < feed.batchesPerEpoch))
+          throw new StudioError('bad-input', `The checkpoint stopped at batch ${cp.batch} but an epoch has ${feed.batchesPerEpoch} batches; it belongs to other data or another batch size.`);
+        startBatch = cp.batch;
+        startPartial = cp.partial;
+      }
+      priorElapsed = cp.elapsedMs ?? 0;
       history.push(...cp.history.map((h) => ({ ...h })));
     }
     snapshot();
@@ -166,6 +189,33 @@ export async function runTraining(
     const totalImages = opts.epochs * feed.imagesPerEpoch;
     let runImages = 0;
     let runMs = 0;
+    const runStart = now();
+    let pausedTotal = 0;
+    const budget = opts.timeBudgetMs;
+    const elapsed = (): number => priorElapsed + now() - runStart - pausedTotal;
+    let lastCheckpointAt = now();
+    const checkpoint = async (epochsDone: number, batch: number, partial?: TrainCheckpoint['partial']): Promise<TrainCheckpoint> => {
+      const { slots, iterations } = await readOptimizerSlots(optimizer);
+      lastCheckpointAt = now();
+      return {
+        epoch: epochsDone,
+        weights: await readModelWeights(model),
+        optimizer: slots,
+        iterations,
+        history: history.map((h) => ({ ...h })),
+        options: saved,
+        ...(batch > 0 ? { batch, partial } : {}),
+        elapsedMs: elapsed(),
+      };
+    };
+    const stopAt = (rec: EpochRecord, batch: number): TrainResult => {
+      const e = elapsed();
+      return {
+        history,
+        stoppedEarly: `Stopped at the time budget of ${(budget! / 1000).toFixed(0)} s after ${(e / 1000).toFixed(0)} s: epoch ${rec.epoch}/${opts.epochs}, batch ${batch}/${stepsPerEpoch}`,
+        stoppedAtBudget: { epoch: rec.epoch, batch, batches: stepsPerEpoch, elapsedMs: e, budgetMs: budget! },
+      };
+    };
 
     const step = (b: Batch): { loss: tf.Scalar; correct: tf.Scalar } => {
       const teacherLogits = opts.distill
@@ -200,16 +250,22 @@ export async function runTraining(
 
     for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
       throwIfAborted(signal);
-      const epochStart = now();
+      const resumed = epoch === startEpoch && startPartial ? startPartial : undefined;
+      const epochStart = now() - (resumed?.ms ?? 0);
       let pausedMs = 0;
-      let lossSum: tf.Scalar = tf.scalar(0);
-      let correctSum: tf.Scalar = tf.scalar(0);
-      let images = 0;
-      let batchIndex = 0;
+      let lossSum: tf.Scalar = tf.scalar(resumed?.lossSum ?? 0);
+      let correctSum: tf.Scalar = tf.scalar(resumed?.correctSum ?? 0);
+      let images = resumed?.images ?? 0;
+      let batchIndex = resumed ? startBatch : 0;
       let lastLoss = NaN;
       let lastAcc = NaN;
+      let lossTotal = 0;
+      let correctTotal = 0;
+      let overBudget = false;
       const readBack = async (): Promise<void> => {
         const [l, c] = await Promise.all([lossSum.data(), correctSum.data()]);
+        lossTotal = l[0]!;
+        correctTotal = c[0]!;
         lastLoss = l[0]! / Math.max(1, images);
         lastAcc = c[0]! / Math.max(1, images);
         if (!Number.isFinite(lastLoss)) {
@@ -226,10 +282,16 @@ export async function runTraining(
         const ips = (images / Math.max(1, ms)) * 1000;
         const overallIps = ((runImages + images) / Math.max(1, runMs + ms)) * 1000;
         const done = epoch * feed.imagesPerEpoch + images;
-        const etaMs = overallIps > 0 ? ((totalImages - done) / overallIps) * 1000 : undefined;
+        let etaMs = overallIps > 0 ? ((totalImages - done) / overallIps) * 1000 : undefined;
+        let fraction = done / totalImages;
+        if (budget !== undefined) {
+          const e = elapsed();
+          etaMs = Math.max(0, Math.min(etaMs ?? Infinity, budget - e));
+          fraction = Math.min(1, Math.max(fraction, e / budget));
+        }
         onProgress({
           phase: 'train',
-          fraction: done / totalImages,
+          fraction,
           etaMs,
           message: `epoch ${epoch + 1}/${opts.epochs}, batch ${batchIndex}/${stepsPerEpoch}, loss ${lastLoss.toFixed(4)}, acc ${(lastAcc * 100).toFixed(1)}%`,
           data: {
@@ -246,13 +308,15 @@ export async function runTraining(
         });
       };
       try {
-        for await (const b of feed.epoch(epoch)) {
+        for await (const b of feed.epoch(epoch, batchIndex)) {
           try {
             if (pause?.paused()) {
               const p0 = now();
               onProgress?.({ phase: 'paused', fraction: (epoch * feed.imagesPerEpoch + images) / totalImages, message: 'paused' });
               await pause.wait();
-              pausedMs += now() - p0;
+              const waited = now() - p0;
+              pausedMs += waited;
+              pausedTotal += waited;
             }
             throwIfAborted(signal);
             const lr = learningRateAt(opts, epoch + batchIndex / stepsPerEpoch);
@@ -271,10 +335,21 @@ export async function runTraining(
           }
           images += b.size;
           batchIndex++;
+          if (budget !== undefined && elapsed() >= budget) {
+            overBudget = true;
+            break;
+          }
           if (batchIndex % PROGRESS_EVERY === 0) {
             await readBack();
             report();
             await nextTick();
+          }
+          const due = every && job.onCheckpoint && batchIndex < stepsPerEpoch &&
+            ((every.batches !== undefined && batchIndex % every.batches === 0) || (every.ms !== undefined && now() - lastCheckpointAt >= every.ms));
+          if (due) {
+            await readBack();
+            const cp = await checkpoint(epoch, batchIndex, { lossSum: lossTotal, correctSum: correctTotal, images, ms: now() - epochStart - pausedMs });
+            await job.onCheckpoint!(cp);
           }
         }
         await readBack();
@@ -293,8 +368,10 @@ export async function runTraining(
         ms,
         imagesPerSecond: (images / Math.max(1e-3, ms)) * 1000,
       };
-      const every = opts.validate?.every ?? 1;
-      if (validator && ((epoch + 1) % every === 0 || epoch + 1 === opts.epochs)) {
+      if (batchIndex < stepsPerEpoch) rec.partial = { batch: batchIndex, batches: stepsPerEpoch };
+      const stopping = overBudget && (batchIndex < stepsPerEpoch || epoch + 1 < opts.epochs);
+      const valEvery = opts.validate?.every ?? 1;
+      if (validator && ((epoch + 1) % valEvery === 0 || epoch + 1 === opts.epochs || stopping)) {
         onProgress?.({ phase: 'validate', fraction: (epoch + 1) / opts.epochs, message: `validating after epoch ${epoch + 1}` });
         const v = await validator(model, signal);
         rec.valAcc = v.acc;
@@ -302,16 +379,11 @@ export async function runTraining(
       }
       history.push(rec);
       snapshot();
-      if (job.onEpochEnd) {
-        const { slots, iterations } = await readOptimizerSlots(optimizer);
-        await job.onEpochEnd({
-          epoch: epoch + 1,
-          weights: await readModelWeights(model),
-          optimizer: slots,
-          iterations,
-          history: history.map((h) => ({ ...h })),
-          options: saved,
-        });
+      if (stopping) return stopAt(rec, batchIndex);
+      if (job.onEpochEnd || job.onCheckpoint) {
+        const cp = await checkpoint(epoch + 1, 0);
+        await job.onEpochEnd?.(cp);
+        await job.onCheckpoint?.(cp);
       }
       onProgress?.({
         phase: 'epoch',
@@ -320,6 +392,7 @@ export async function runTraining(
           (rec.valAcc !== undefined ? `, val acc ${(rec.valAcc * 100).toFixed(1)}%` : ''),
         data: { epoch: rec.epoch, loss: rec.loss, acc: rec.acc, lr: rec.lr, imagesPerSecond: rec.imagesPerSecond, ...(rec.valAcc !== undefined ? { valAcc: rec.valAcc, valLoss: rec.valLoss! } : {}) },
       });
+      if (budget !== undefined && elapsed() >= budget && epoch + 1 < opts.epochs) return stopAt(rec, stepsPerEpoch);
     }
     return { history };
   } catch (e) {

@@ -10,12 +10,14 @@ import type { InputSpec } from '../models/types';
 import { evaluate } from '../metrics/evaluate';
 import type { TrainFeed, Validator } from './feed';
 import { runTraining, type TrainJob, type TrainResult } from './loop';
+import { balancedSubset } from './subset';
 import type { TrainOptions } from './types';
 
 export type { EpochRecord, SerializableTrainOptions, TrainOptions } from './types';
 export type { NamedArray, TrainCheckpoint } from './checkpoint';
 export type { PauseControl, TrainJob, TrainResult } from './loop';
 export { learningRateAt } from './schedules';
+export { balancedSubset, balancedSubsetIndices } from './subset';
 export type { ScheduleName, ScheduleOptions } from './schedules';
 
 /** The training split as a TrainFeed: shuffled by (seed, epoch), remainder dropped when the split holds more than one batch. */
@@ -26,14 +28,14 @@ export function pipelineFeed(split: SplitData, imageSize: number, input: InputSp
   return {
     batchesPerEpoch: nb,
     imagesPerEpoch: dropRemainder ? nb * opts.batchSize : split.count,
-    epoch: (epoch: number) => batches(split, imageSize, { ...base, epoch }),
+    epoch: (epoch: number, fromBatch = 0) => batches(split, imageSize, { ...base, epoch, firstBatch: fromBatch }),
   };
 }
 
 /**
  * Trains `model` in place (custom loop; see loop.ts `runTraining` for the error contract:
  * StudioError 'cancelled' / 'nan-loss' / 'out-of-memory' leave the weights of the last completed
- * epoch). Validation, when `opts.validate` is set, runs `evaluate()` on its split (first `limit` images).
+ * epoch). `opts.images` trains on a class-balanced seeded subset of the split. Validation, when `opts.validate` is set, runs `evaluate()` on its split (first `limit` images).
  */
 export async function train(
   model: tf.LayersModel,
@@ -50,5 +52,6 @@ export async function train(
         return { acc: r.top1, loss: r.loss };
       }
     : undefined;
-  return runTraining(model, pipelineFeed(train, imageSize, input, opts), opts, job, validator);
+  const data = opts.images !== undefined ? balancedSubset(train, opts.images, opts.seed ?? 0) : train;
+  return runTraining(model, pipelineFeed(data, imageSize, input, opts), opts, job, validator);
 }

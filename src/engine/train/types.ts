@@ -26,6 +26,13 @@ export interface TrainOptions {
   valFraction?: never;
   /** Evaluate on `split` every `every` epochs (default 1), on its first `limit` images when set. */
   validate?: { split: SplitData; every?: number; limit?: number };
+  /** Train on a class-balanced subset of this many training images (seeded by `seed`; `train()` applies it). */
+  images?: number;
+  /**
+   * Stop cleanly once this much training time (pauses excluded, resumed runs counting their earlier time) has
+   * passed: at the next batch boundary, with the partial epoch recorded and validated (TrainResult.stoppedAtBudget).
+   */
+  timeBudgetMs?: number;
   /** Knowledge distillation from a teacher fed the same input batch (same InputSpec). */
   distill?: { teacher: tf.LayersModel; temperature: number; alpha: number };
 }
@@ -43,6 +50,8 @@ export interface EpochRecord {
   lr: number;
   ms: number;
   imagesPerSecond: number;
+  /** Set when the epoch stopped early at the time budget: batches done of the epoch's total. */
+  partial?: { batch: number; batches: number };
 }
 
 /** TrainOptions without the parts that cannot be cloned/stored (splits, teacher model). */

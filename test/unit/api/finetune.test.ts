@@ -112,4 +112,28 @@ describe('fine-tuning after pruning', () => {
     expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
     expect(resumed.runId).toBe(runId);
   }, 600_000);
+
+  it('a fine-tune on an image budget resumes at the batch its intra-epoch checkpoint reached', async () => {
+    const runs = () => ctx.store.list<{ runId: string; batchesDone?: number; epochsDone: number; modelId: string; status: string }>('run');
+    let runId = '';
+    const opts = { epochs: 1, lr: 0.01, batchSize: 50, images: 500, validateLimit: 0, backend: 'current' as const, checkpointEvery: { batches: 2 }, name: 'budgeted' };
+    const err = await jobs.run('ft2', async (job) =>
+      startRun(ctx, 'finetune', trainedId, datasetId, opts, {
+        job,
+        onProgress: (pr) => {
+          if (pr.phase === 'train' && pr.data?.batch === 5) jobs.cancel('ft2');
+        },
+      }).then(() => null, (e: { code?: string }) => e.code),
+    );
+    expect(err).toBe('cancelled');
+    const rec = (await runs()).find((r) => r.meta.status === 'cancelled' && r.meta.modelId === trainedId)!.meta;
+    runId = rec.runId;
+    expect(rec.batchesDone).toBe(4);
+    const seen: number[] = [];
+    const resumed = await jobs.run(undefined, (job) => resumeRun(ctx, runId, { job, onProgress: (pr) => { if (pr.phase === 'train' && typeof pr.data?.batch === 'number') seen.push(pr.data.batch); } }));
+    expect(seen[0]).toBeGreaterThan(4); // the first report after resuming is past the checkpoint's batch
+    expect(resumed.history).toHaveLength(1);
+    expect(resumed.stoppedAtBudget).toBeUndefined();
+    expect(resumed.model.lineage?.join(' | ')).toMatch(/500 images of/);
+  }, 600_000);
 });

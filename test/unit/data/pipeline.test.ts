@@ -144,6 +144,17 @@ describe('input pipeline', () => {
     expect(again.xs).toEqual(aug.xs);
   });
 
+  it('firstBatch yields the same batches (augmentation included) as a full epoch from that batch on', async () => {
+    const opts: BatchOptions = { batchSize: 5, shuffle: true, seed: 4, epoch: 2, augment: true };
+    const full = await collect(split, opts);
+    const tail = await collect(split, { ...opts, firstBatch: 2 });
+    expect(tail.sizes).toEqual(full.sizes.slice(2));
+    expect(tail.ys).toEqual(full.ys.slice(2));
+    tail.xs.forEach((x, i) => expect(Array.from(x)).toEqual(Array.from(full.xs[i + 2]!)));
+    expect((await collect(split, { ...opts, firstBatch: 5 })).sizes).toEqual([]);
+    await expect(collect(split, { ...opts, firstBatch: 6 })).rejects.toMatchObject({ code: 'bad-input' });
+  });
+
   it('start/end select an index range', async () => {
     const got = await collect(split, { batchSize: 4, start: 10, end: 19, shuffle: true, seed: 1 });
     expect(got.sizes).toEqual([4, 4, 1]);

@@ -37,9 +37,9 @@ export function memoryFeed(split: SplitData, size: number, batchSize: number, se
   return {
     imagesPerEpoch: nb * batchSize,
     batchesPerEpoch: nb,
-    async *epoch(e: number) {
+    async *epoch(e: number, fromBatch = 0) {
       const perm = seededPermutation(split.count, seed * 7919 + e);
-      for (let b = 0; b < nb; b++) {
+      for (let b = fromBatch; b < nb; b++) {
         onBatch?.();
         yield splitBatch(split, size, perm.subarray(b * batchSize, (b + 1) * batchSize));
       }

@@ -92,6 +92,77 @@ describe('runTraining', () => {
     [a, b, c].forEach((m) => m.dispose());
   });
 
+  it('1 epoch straight == stop at a mid-epoch checkpoint + resume at that batch (fresh model)', async () => {
+    const opts: TrainOptions = { ...base, epochs: 1, schedule: 'cosine', nesterov: true };
+    const a = smallCnn(SIZE, 4, 8);
+    const ha = (await runTraining(a, memoryFeed(train, SIZE, 16, 3), opts)).history;
+    const wa = await weightsOf(a);
+
+    const b = smallCnn(SIZE, 4, 8);
+    const ac = new AbortController();
+    const cps: TrainCheckpoint[] = [];
+    const err = await caught(
+      runTraining(b, memoryFeed(train, SIZE, 16, 3), opts, {
+        signal: ac.signal,
+        checkpointEvery: { batches: 2 },
+        onCheckpoint: async (c) => {
+          cps.push(c);
+          if (c.batch === 4) ac.abort();
+        },
+      }),
+    );
+    expect(isStudioError(err) && err.code).toBe('cancelled');
+    expect(cps.map((c) => [c.epoch, c.batch])).toEqual([[0, 2], [0, 4]]);
+    expect(cps[1]!.partial!.images).toBe(64);
+
+    const c = smallCnn(SIZE, 4, 77);
+    const seen: number[] = [];
+    const { history } = await expectNoLeak(() => runTraining(c, memoryFeed(train, SIZE, 16, 3, () => seen.push(1)), opts, { resume: cps[1] }));
+    expect(seen).toHaveLength(2); // batches 5 and 6 only
+    expect(maxAbsDiff(await weightsOf(c), wa)).toBeLessThan(1e-5);
+    expect(history[0]!.loss).toBeCloseTo(ha[0]!.loss, 4);
+    expect(history[0]!.acc).toBeCloseTo(ha[0]!.acc, 6);
+    [a, b, c].forEach((m) => m.dispose());
+  });
+
+  it('stops at the time budget at a batch boundary (injected clock), records the partial epoch, counts resumed time', async () => {
+    let t = 0;
+    const clock = () => t;
+    const feed = memoryFeed(train, SIZE, 16, 0, () => (t += 100)); // every batch "takes" 100 ms
+    const model = smallCnn(SIZE, 4, 9);
+    const w0 = await weightsOf(model);
+    const r = await expectNoLeak(() => runTraining(model, feed, { ...base, epochs: 3, timeBudgetMs: 850 }, { clock }));
+    expect(r.stoppedAtBudget).toMatchObject({ epoch: 2, batch: 3, batches: 6, budgetMs: 850 });
+    expect(r.stoppedAtBudget!.elapsedMs).toBe(900);
+    expect(r.stoppedEarly).toMatch(/time budget/);
+    expect(r.history).toHaveLength(2);
+    expect(r.history[1]!.partial).toEqual({ batch: 3, batches: 6 });
+    expect(r.history[0]!.partial).toBeUndefined();
+    expect(maxAbsDiff(await weightsOf(model), w0)).toBeGreaterThan(0); // the model keeps what it learned
+
+    // A resumed run counts the time it trained before: 700 ms of 850 already spent leaves 2 batches.
+    t = 0;
+    let cp: TrainCheckpoint | undefined;
+    const ac = new AbortController();
+    const m2 = smallCnn(SIZE, 4, 9);
+    await caught(runTraining(m2, memoryFeed(train, SIZE, 16, 0, () => (t += 100)), { ...base, epochs: 3, timeBudgetMs: 850 }, {
+      clock, signal: ac.signal, checkpointEvery: { batches: 1 },
+      onCheckpoint: async (c) => { if (c.epoch === 1 && c.batch === 1) { cp = c; ac.abort(); } },
+    }));
+    expect(cp!.elapsedMs).toBe(700);
+    t = 0;
+    const m3 = smallCnn(SIZE, 4, 1);
+    const r3 = await runTraining(m3, memoryFeed(train, SIZE, 16, 0, () => (t += 100)), { ...base, epochs: 3, timeBudgetMs: 850 }, { clock, resume: cp });
+    expect(r3.stoppedAtBudget).toMatchObject({ epoch: 2, batch: 3 });
+    // No stop when the run ends within its budget.
+    t = 0;
+    const m4 = smallCnn(SIZE, 4, 2);
+    const r4 = await runTraining(m4, memoryFeed(train, SIZE, 16, 0, () => (t += 100)), { ...base, epochs: 1, timeBudgetMs: 600 }, { clock });
+    expect(r4.stoppedAtBudget).toBeUndefined();
+    expect(r4.history[0]!.partial).toBeUndefined();
+    [model, m2, m3, m4].forEach((m) => m.dispose());
+  });
+
   it('stops on NaN loss with nan-loss and restores the last good weights', async () => {
     const model = smallCnn(SIZE, 4, 6);
     const w0 = await weightsOf(model);
@@ -156,6 +227,10 @@ describe('runTraining', () => {
   });
 
   it('rejects bad options and mismatched checkpoints with specific errors', async () => {
+    const m0 = smallCnn(SIZE, 4, 3);
+    await expect(runTraining(m0, memoryFeed(train, SIZE, 16), { ...base, timeBudgetMs: 0 })).rejects.toMatchObject({ code: 'bad-input' });
+    await expect(runTraining(m0, memoryFeed(train, SIZE, 16), base, { checkpointEvery: { batches: 0 } })).rejects.toMatchObject({ code: 'bad-input' });
+    m0.dispose();
     const model = smallCnn(SIZE, 4, 11);
     const feed = memoryFeed(train, SIZE, 16);
     const e1 = await caught(runTraining(model, feed, { ...base, lr: -1 }));
