@@ -8,6 +8,7 @@ import { Gunzip } from 'fflate';
 import { StudioError, isStudioError, throwIfAborted } from '../errors';
 import { progressReporter, nextTick } from '../progress';
 import type { JobOptions } from '../progress';
+import { crc32 } from '../storage/crc32';
 
 /** Anything with a byte stream, a size and a name: a File, a Blob wrapper, `fs.openAsBlob` + name. */
 export interface BlobLike {
@@ -48,22 +49,6 @@ export function sourceStream(s: ByteSource): ReadableStream<Uint8Array> {
 
 export function sourceSize(s: ByteSource): number | undefined {
   return isBlobLike(s) ? s.size : undefined;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
-function crc32Update(crc: number, b: Uint8Array): number {
-  let c = ~crc;
-  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c;
 }
 
 function corrupt(name: string, why: string): StudioError {
@@ -173,7 +158,7 @@ async function gunzipFflate(
   const trailer = gzipTrailer();
   const gz = new Gunzip((chunk) => {
     out += chunk.length;
-    crc = crc32Update(crc, chunk);
+    crc = crc32(chunk, crc);
     onChunk(chunk);
   });
   gz.onmember = () => {

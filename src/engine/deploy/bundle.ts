@@ -18,27 +18,16 @@ import {
   type BundleModelEntry,
   type DecodedBundle,
 } from './types';
+import { crc32 as crc32Value } from '../storage/crc32';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const MANIFEST = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
-// ---- CRC-32 (IEEE), so damage inside a stored (uncompressed) member is caught ----
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
+/** CRC-32 (IEEE) as 8 hex digits, so damage inside a stored (uncompressed) member is caught. */
 export function crc32(bytes: Uint8Array): string {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
+  return crc32Value(bytes).toString(16).padStart(8, '0');
 }
 
 function u16le(values: ArrayLike<number>): Uint8Array {
