@@ -10,6 +10,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors';
 import type { InputSpec } from '../models/types';
 import type { Activation, IrGraph, IrOp, IrTensor, Padding } from './ir';
+import { bnAffine as foldAffine } from '../deploy/fold';
 
 type Sym = tf.SymbolicTensor;
 type Config = Record<string, unknown>;
@@ -366,16 +367,11 @@ function lowerLayer(low: Lowering, layer: tf.layers.Layer, inputs: number[], out
   }
 }
 
-/** BatchNormalization (inference) as y = x · scale + shift. */
+/** BatchNormalization (inference) as y = x · scale + shift (deploy/fold.ts's arithmetic, in float32). */
 export function bnAffine(mean: Float32Array, variance: Float32Array, gamma: Float32Array | null, beta: Float32Array | null, eps: number, c: number): { scale: Float32Array; shift: Float32Array } {
-  const scale = new Float32Array(c);
-  const shift = new Float32Array(c);
-  for (let i = 0; i < c; i++) {
-    const s = (gamma ? gamma[i]! : 1) / Math.sqrt(variance[i]! + eps);
-    scale[i] = s;
-    shift[i] = (beta ? beta[i]! : 0) - mean[i]! * s;
-  }
-  return { scale, shift };
+  if (mean.length !== c) throw new StudioError('shape-mismatch', `BatchNormalization has ${mean.length} channels where ${c} were expected.`);
+  const { scale, shift } = foldAffine({ mean, variance, gamma: gamma ?? undefined, beta: beta ?? undefined, epsilon: eps });
+  return { scale: Float32Array.from(scale), shift: Float32Array.from(shift) };
 }
 
 export interface LowerOptions {

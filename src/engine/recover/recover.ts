@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SplitData } from '../data/types';
 import { StudioError, throwIfAborted } from '../errors';
+import { bnAffine } from '../deploy/fold';
 import { buildDependencyGraph } from '../graph';
 import { buildModelGraph, type GraphNode, type ModelGraph } from '../graph/model-graph';
 import { layerConfig } from '../graph/rules';
@@ -138,25 +139,16 @@ function dependsOn(g: ModelGraph, t: number, index: number): boolean {
 }
 
 /** Per-channel affine map of an inference BN: y = a·x + c (identity without a BN). */
-function bnAffine(bn: GraphNode | undefined, channels: number): { a: Float64Array; c: Float64Array } {
-  const a = new Float64Array(channels).fill(1);
-  const c = new Float64Array(channels);
-  if (!bn) return { a, c };
-  const cfg = layerConfig(bn.layer);
-  const eps = Number(cfg.epsilon ?? 1e-3);
+function bnMap(bn: GraphNode | undefined, channels: number): { a: Float64Array; c: Float64Array } {
+  if (!bn) return { a: new Float64Array(channels).fill(1), c: new Float64Array(channels) };
   const read = (name: string) => {
     const w = weightOf(bn.layer, name);
-    return w ? (w.read().dataSync() as Float32Array) : null;
+    return w ? (w.read().dataSync() as Float32Array) : undefined;
   };
-  const gamma = read('gamma');
-  const beta = read('beta');
-  const mean = read('moving_mean')!;
-  const variance = read('moving_variance')!;
-  for (let j = 0; j < channels; j++) {
-    a[j] = (gamma ? gamma[j]! : 1) / Math.sqrt(variance[j]! + eps);
-    c[j] = (beta ? beta[j]! : 0) - a[j]! * mean[j]!;
-  }
-  return { a, c };
+  const { scale, shift } = bnAffine({
+    gamma: read('gamma'), beta: read('beta'), mean: read('moving_mean')!, variance: read('moving_variance')!, epsilon: Number(layerConfig(bn.layer).epsilon ?? 1e-3),
+  });
+  return { a: scale, c: shift };
 }
 
 /**
@@ -222,7 +214,7 @@ export async function recoverPruned(
     const outCh = spec.kernelShape[spec.kernelShape.length - 1]!;
     const unknowns = spec.kernelShape.slice(0, -1).reduce((p, d) => p * d, 1);
     const d = unknowns + (intercept ? 1 : 0);
-    const { a, c } = useBlock ? bnAffine(path!.bn, outCh) : { a: new Float64Array(outCh).fill(1), c: new Float64Array(outCh) };
+    const { a, c } = useBlock ? bnMap(path!.bn, outCh) : { a: new Float64Array(outCh).fill(1), c: new Float64Array(outCh) };
     const keepOut = keep(useBlock ? from : node.outputs[0]!);
     const origVals = await origExec.value(from);
     const others = useBlock ? await Promise.all(path!.add.inputs.filter((t) => t !== path!.via).map((t) => prunedExec.value(t))) : [];
