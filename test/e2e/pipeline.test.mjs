@@ -81,7 +81,13 @@ describe('pipeline through window.studio', () => {
     await page.waitForFunction(() => typeof window.studio === 'object');
     const result = await page.evaluate(async (id) => {
       const s = window.studio;
-      const before = (await s.runs()).find((x) => x.runId === id);
+      // The old page's worker holds the run's lock until the browser has torn it down: until then the run shows as
+      // running elsewhere. Wait (bounded) for that before reading its status.
+      let before = (await s.runs()).find((x) => x.runId === id);
+      for (let i = 0; i < 60 && before?.status === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        before = (await s.runs()).find((x) => x.runId === id);
+      }
       await s.setBackend('wasm');
       const res = await s.resumeRun(id);
       const after = (await s.runs()).find((x) => x.runId === id);

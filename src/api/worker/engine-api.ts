@@ -25,6 +25,9 @@ import * as pruning from './pruning';
 import * as system from './system';
 import * as training from './training';
 
+/** How long resume waits for a just-reloaded page's run lock to be released before calling the run busy elsewhere. */
+const RELOAD_GRACE_MS = 5000;
+
 /** What a job holds for its whole run: the backend lease (default: shared on the current backend) and models. */
 interface JobHold {
   label?: string;
@@ -79,10 +82,17 @@ export class EngineApi implements T.StudioApi {
     return this.call(() => this.ctx.backend.shared('current', 'a short engine call', async () => fn(), { jump: true }));
   }
 
-  /** Refuses to resume a run another tab is executing (it holds the run's Web Lock). */
-  private async notRunningElsewhere(runId: string): Promise<void> {
+  /**
+   * Refuses to resume a run another tab is executing (it holds the run's Web Lock). A page that was just reloaded
+   * or closed releases its locks only when its old worker is torn down, so the lock gets a short grace first.
+   */
+  private async notRunningElsewhere(runId: string, graceMs = RELOAD_GRACE_MS): Promise<void> {
     if (training.runningRunIds().has(runId)) return; // here: resumeRun says so itself
-    if ((await runsHeld(defaultLockManager())).has(runId)) throw new StudioError('busy-elsewhere', `Run ${runId} is running in another tab of the studio: follow or stop it there.`);
+    const until = Date.now() + graceMs;
+    while ((await runsHeld(defaultLockManager())).has(runId)) {
+      if (Date.now() >= until) throw new StudioError('busy-elsewhere', `Run ${runId} is running in another tab of the studio: follow or stop it there.`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   private async call<R>(fn: () => Promise<R> | R): Promise<R> {
