@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from './serve.mjs';
 
@@ -52,4 +52,22 @@ export async function openStudio(browser, url, contextOptions = {}) {
   await page.goto(url);
   await page.waitForFunction(() => typeof window.studio === 'object', null, { timeout: 60_000 });
   return { context, page, errors };
+}
+
+/**
+ * Imports the akamaster ResNet-20 from ../shared through the Model step's file input (as a user would) and returns
+ * its ModelInfo once the worker has stored it.
+ */
+export async function importResnet20ThroughUi(page, url, shared) {
+  await page.goto(url + '#/model');
+  const dir = join(shared, 'models/akamaster-tfjs/resnet20');
+  await page.getByTestId('model-files').setInputFiles([join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]);
+  return page.evaluate(async () => {
+    for (let i = 0; i < 300; i++) {
+      const m = (await window.studio.models()).find((x) => x.arch === 'resnet20');
+      if (m) return m;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    throw new Error('the imported ResNet-20 did not appear within 60 s');
+  });
 }

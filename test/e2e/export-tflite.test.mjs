@@ -5,8 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { openStudio, requireShared, startStudio } from './browser.mjs';
+import { importResnet20ThroughUi, openStudio, requireShared, startStudio } from './browser.mjs';
 
 describe('.tflite export in LiteRT.js', () => {
   let env;
@@ -16,16 +15,9 @@ describe('.tflite export in LiteRT.js', () => {
   it('exports akamaster ResNet-20 and a pruned version; LiteRT.js agrees with tfjs', async () => {
     const shared = requireShared();
     const { page, context, errors } = await openStudio(env.browser, env.url);
-    await page.goto(env.url + '#/model');
-    const dir = join(shared, 'models/akamaster-tfjs/resnet20');
-    await page.getByTestId('model-files').setInputFiles([join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]);
-    const r = await page.evaluate(async () => {
+    const m = await importResnet20ThroughUi(page, env.url, shared);
+    const r = await page.evaluate(async (m) => {
       const s = window.studio;
-      let m;
-      for (let i = 0; i < 300 && !m; i++) {
-        m = (await s.models()).find((x) => x.arch === 'resnet20');
-        if (!m) await new Promise((res) => setTimeout(res, 200));
-      }
       await s.setBackend('wasm');
       const ds = await s.createDemoDataset({ trainPerClass: 4, testPerClass: 10, seed: 2 });
       const t0 = performance.now();
@@ -45,7 +37,7 @@ describe('.tflite export in LiteRT.js', () => {
         return false;
       });
       return { lat, size: file.size, head, exportMs, v, pv, psize: pf.size, f16size: f16.size, v16, bad, cached };
-    });
+    }, m);
     console.log(JSON.stringify(r));
     assert.equal(r.head, 'TFL3', 'a TFLite flatbuffer');
     assert.ok(r.v.maxAbsDiff < 1e-3, `max |Δlogit| ${r.v.maxAbsDiff}`);

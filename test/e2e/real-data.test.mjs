@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openStudio, requireShared, startStudio } from './browser.mjs';
+import { importResnet20ThroughUi, openStudio, requireShared, startStudio } from './browser.mjs';
 
 describe('real CIFAR-10 and a real trained model', () => {
   let env;
@@ -36,21 +36,14 @@ describe('real CIFAR-10 and a real trained model', () => {
   });
 
   it('imports akamaster ResNet-20 through the UI and reproduces 91.5 % on test 0–999', async () => {
-    await page.goto(env.url + '#/model');
-    const dir = join(shared, 'models/akamaster-tfjs/resnet20');
-    await page.getByTestId('model-files').setInputFiles([join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]);
-    const r = await page.evaluate(async () => {
+    const m = await importResnet20ThroughUi(page, env.url, shared);
+    const r = await page.evaluate(async (m) => {
       const s = window.studio;
-      let m;
-      for (let i = 0; i < 300 && !m; i++) {
-        m = (await s.models()).find((x) => x.arch === 'resnet20');
-        if (!m) await new Promise((res) => setTimeout(res, 200));
-      }
       const ds = (await s.datasets()).find((d) => d.kind === 'cifar10');
       await s.setBackend('wasm');
       const ev = await s.evaluate(m.id, ds.id, { split: 'test', start: 0, end: 1000 });
       return { m, ev };
-    });
+    }, m);
     assert.equal(r.m.params, 269722, 'learned parameters as published');
     assert.equal(r.m.macs, 40551040, 'MACs of the main convs + FC');
     assert.equal(r.ev.count, 1000);
