@@ -160,7 +160,8 @@ export interface PlanTarget {
 export interface PlanLatencyApi { backend: string; threads?: number; baseMs: number; deployMs: number; goalMs?: number; estimatedMs: number; estimatedSpeedup: number; fixedMs: number }
 /** studio.latencyTable: per-layer batch-1 times at candidate widths on the active backend (metrics/layer-latency.ts). */
 export interface LatencyTableApi {
-  backend: string; threads?: number; batch: 1; wholeMs: number; deployMs: number; deployForm: 'optimized' | 'as is'; fixedMs: number; coverage: number;
+  backend: string; threads?: number; batch: 1; wholeMs: number; deployMs: number; deployForm: 'optimized' | 'as is'; fullSumMs: number; scale: number;
+  probe: { measuredMs: number; predictedSavingMs: number; measuredSavingMs: number }; fixedMs: number; coverage: number;
   layers: { name: string; className: string; cin: number; cout: number; cinGrid: number[]; coutGrid: number[]; ms: number[][] }[];
   cases: number; measureMs: number; measuredAt: number;
 }

@@ -15,6 +15,7 @@ import { StudioError, throwIfAborted } from '../errors';
 import { optimizeForDeployment } from '../deploy/optimize';
 import type { DependencyGraph } from '../graph/types';
 import { nextTick, type JobOptions } from '../progress';
+import { pruneModel } from '../prune';
 import { layerWidthForms, widthOf } from '../prune/cost';
 import { quantile } from './latency';
 
@@ -60,9 +61,14 @@ export interface LatencyTable {
   /** The same for its deploy version (BatchNorm folded, activations fused), or of the model itself when it has none. */
   deployMs: number;
   deployForm: 'optimized' | 'as is';
-  /** deployMs minus the table's layers at full width (≥ 0): the part pruning does not change. */
+  /** Σ of the table's layers at full width, as timed alone. */
+  fullSumMs: number;
+  /** Calibration: measured saving of the half-width probe / the saving the table predicts for it (clamped to 0.05–1.5). */
+  scale: number;
+  probe: { measuredMs: number; predictedSavingMs: number; measuredSavingMs: number };
+  /** deployMs − scale · fullSumMs (≥ 0): the part of the deploy version that pruning does not change. */
   fixedMs: number;
-  /** Share of deployMs the table's layers explain (Σ full-width layer time / deployMs, may exceed 1 slightly). */
+  /** Share of deployMs the calibrated layers explain (scale · fullSumMs / deployMs). */
   coverage: number;
   layers: LayerLatency[];
   /** Distinct timed cases and the wall time the measurement took. */
@@ -201,6 +207,28 @@ function deployVersion(model: tf.LayersModel): tf.LayersModel | null {
   }
 }
 
+/** Surgery for the probe; null when the model refuses it (the table is then uncalibrated: scale 1). */
+function probeModel(model: tf.LayersModel, remove: Record<string, number[]>): tf.LayersModel | null {
+  try {
+    return pruneModel(model, remove);
+  } catch {
+    return null;
+  }
+}
+
+/** Half of every prunable group's channels (the first ones: latency does not depend on which), as surgery's removal. */
+function halfRemoval(graph: DependencyGraph): { remove: Record<string, number[]>; kept: Float64Array } {
+  const remove: Record<string, number[]> = {};
+  const kept = Float64Array.from(graph.groups, (g) => g.channels);
+  graph.groups.forEach((g, gi) => {
+    if (!g.prunable || g.channels < 2) return;
+    const n = Math.floor(g.channels / 2);
+    remove[g.id] = Array.from({ length: n }, (_, i) => i);
+    kept[gi] = g.channels - n;
+  });
+  return { remove, kept };
+}
+
 /** Measures the latency table of `model` (whose dependency graph is `graph`) on the active backend. */
 export async function measureLayerLatency(model: tf.LayersModel, graph: DependencyGraph, opts: LayerLatencyOptions = {}): Promise<LatencyTable> {
   const t0 = now();
@@ -249,27 +277,45 @@ export async function measureLayerLatency(model: tf.LayersModel, graph: Dependen
   } finally {
     cases.forEach((c) => c.dispose());
   }
-  opts.onProgress?.({ phase: 'layer latency', fraction: 0.9, message: 'whole model and its deploy version' });
-  const deploy = deployVersion(model);
-  let wholeMs: number;
-  let deployMs: number;
-  try {
-    const ms = await wholeModelsMs(deploy ? [model, deploy] : [model], Math.min(1000, budget / 10), opts.signal);
-    wholeMs = ms[0]!;
-    deployMs = ms[1] ?? wholeMs;
-  } finally {
-    deploy?.dispose();
-  }
   const med = new Map(keys.map((k, i) => [k, quantile(times[i]!.sort((a, b) => a - b), 0.5)]));
   const layers: LayerLatency[] = pending.map((p) => ({
     name: p.name, className: p.className, cin: p.cin, cout: p.cout, cinGrid: p.cinGrid, coutGrid: p.coutGrid,
     ms: monotone(p.keys.map((row) => row.map((k) => med.get(k)!))),
   }));
   const fullSum = layers.reduce((s, l) => s + l.ms[l.ms.length - 1]![l.ms[0]!.length - 1]!, 0);
+
+  // in-context calibration: whole model, its deploy version and the half-width probe's deploy version, interleaved
+  opts.onProgress?.({ phase: 'layer latency', fraction: 0.9, message: 'whole model, its deploy version and a half-width probe' });
+  const forms = new Map(layerWidthForms(model, graph).map((f) => [f.name, f]));
+  const { remove, kept } = halfRemoval(graph);
+  const probeSum = layers.reduce((s, l) => s + layerTimeAt(l, widthOf(forms.get(l.name)!.inForm, kept), widthOf(forms.get(l.name)!.outForm, kept)), 0);
+  const deploy = deployVersion(model);
+  const owned: tf.LayersModel[] = [];
+  let wholeMs: number;
+  let deployMs: number;
+  let probeMs: number;
+  try {
+    if (deploy) owned.push(deploy);
+    const probeRaw = Object.keys(remove).length ? probeModel(model, remove) : null;
+    if (probeRaw) owned.push(probeRaw);
+    const probe = probeRaw ? deployVersion(probeRaw) ?? probeRaw : null;
+    if (probe && probe !== probeRaw) owned.push(probe);
+    const list = [model, deploy ?? model, ...(probe ? [probe] : [])];
+    const ms = await wholeModelsMs(list, Math.min(1500, budget / 8), opts.signal);
+    [wholeMs, deployMs] = [ms[0]!, ms[1]!];
+    probeMs = ms[2] ?? deployMs;
+  } finally {
+    owned.forEach((m) => m.dispose());
+  }
+  const predicted = fullSum - probeSum;
+  const measuredSaving = deployMs - probeMs;
+  const scale = predicted > 0 ? Math.min(1.5, Math.max(0.05, measuredSaving / predicted)) : 1;
   opts.onProgress?.({ phase: 'layer latency', fraction: 1 });
   return {
     backend: tf.getBackend(), ...(opts.threads !== undefined ? { threads: opts.threads } : {}), batch: 1,
-    wholeMs, deployMs, deployForm: deploy ? 'optimized' : 'as is', fixedMs: Math.max(0, deployMs - fullSum), coverage: deployMs > 0 ? fullSum / deployMs : 0,
+    wholeMs, deployMs, deployForm: deploy ? 'optimized' : 'as is', fullSumMs: fullSum, scale,
+    probe: { measuredMs: probeMs, predictedSavingMs: predicted, measuredSavingMs: measuredSaving },
+    fixedMs: Math.max(0, deployMs - scale * fullSum), coverage: deployMs > 0 ? (scale * fullSum) / deployMs : 0,
     layers, cases: keys.length, measureMs: now() - t0, measuredAt: Date.now(),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Latency estimate of a pruned model from a measured per-layer table (metrics/layer-latency.ts): the table's fixed
- * part plus each layer's time at the widths a plan leaves it. Widths follow the dependency graph's groups through
+ * Latency estimate of a pruned model's deploy version from a measured per-layer table (metrics/layer-latency.ts):
+ * the measured deploy time minus the calibrated time its layers save at the widths a plan leaves them. Widths follow the dependency graph's groups through
  * the analytic cost model's linear forms, so an estimate costs a few multiplications per layer and a planner can
  * ask "what does one more channel out of this group save" thousands of times.
  */
@@ -37,17 +37,20 @@ export class LatencyEstimator {
     return layerTimeAt(e.table, widthOf(e.form.inForm, kept), widthOf(e.form.outForm, kept));
   }
 
-  /** Estimated batch-1 time (ms) with `kept[gi]` channels in each group (indexed like graph.groups). */
+  /**
+   * Estimated batch-1 time (ms) of the deploy version with `kept[gi]` channels in each group (indexed like
+   * graph.groups): the measured deploy time minus the calibrated saving of the table's layers.
+   */
   estimate(kept: ArrayLike<number>): number {
-    let ms = this.table.fixedMs;
+    let ms = 0;
     for (let i = 0; i < this.entries.length; i++) ms += this.entryMs(i, kept);
-    return ms;
+    return this.table.deployMs - this.table.scale * (this.table.fullSumMs - ms);
   }
 
-  /** Time of only the layers whose widths depend on group `gi` (differences of this are what a change to gi saves). */
+  /** Calibrated time of only the layers whose widths depend on group `gi` (its differences are what a change to gi saves). */
   groupMs(gi: number, kept: ArrayLike<number>): number {
     let ms = 0;
     for (const i of this.byGroup[gi] ?? []) ms += this.entryMs(i, kept);
-    return ms;
+    return this.table.scale * ms;
   }
 }

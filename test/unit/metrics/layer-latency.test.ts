@@ -36,7 +36,7 @@ function syntheticTable(perMac: (name: string) => number, fixedMs = 1): LatencyT
     layers.push({ name: f.name, className: f.className, cin, cout, cinGrid, coutGrid, ms: cinGrid.map((a) => coutGrid.map((b) => perMac(f.name) * a * b)) });
   }
   const sum = layers.reduce((s, l) => s + perMac(l.name) * l.cin * l.cout, 0);
-  return { backend: 'test', batch: 1, wholeMs: sum + fixedMs, deployMs: sum + fixedMs, deployForm: 'optimized', fixedMs, coverage: sum / (sum + fixedMs), layers, cases: 0, measureMs: 0, measuredAt: 0 };
+  return { backend: 'test', batch: 1, wholeMs: sum + fixedMs, deployMs: sum + fixedMs, deployForm: 'optimized', fullSumMs: sum, scale: 1, probe: { measuredMs: 0, predictedSavingMs: 0, measuredSavingMs: 0 }, fixedMs, coverage: sum / (sum + fixedMs), layers, cases: 0, measureMs: 0, measuredAt: 0 };
 }
 
 /** Equal scores everywhere, so only time decides. */
@@ -76,7 +76,14 @@ describe('latency table', () => {
     expect(t.fixedMs).toBeGreaterThanOrEqual(0);
     expect(t.cases).toBeLessThan(t.layers.reduce((n, l) => n + l.cinGrid.length * l.coutGrid.length, 0)); // shapes shared
     expect(t.deployForm).toBe('optimized');
-    expect(new LatencyEstimator(t, model, graph).estimate(full)).toBeCloseTo(Math.max(t.deployMs, t.fixedMs + t.layers.reduce((s, l) => s + l.ms.at(-1)!.at(-1)!, 0)), 6);
+    expect(t.fullSumMs).toBeCloseTo(t.layers.reduce((s, l) => s + l.ms.at(-1)!.at(-1)!, 0), 9);
+    expect(t.scale).toBeGreaterThanOrEqual(0.05);
+    expect(t.scale).toBeLessThanOrEqual(1.5);
+    expect(t.probe.predictedSavingMs).toBeGreaterThan(0); // the half-width probe narrows every table layer
+    const est = new LatencyEstimator(t, model, graph);
+    expect(est.estimate(full)).toBeCloseTo(t.deployMs, 6); // unpruned: exactly the measured deploy version
+    const half = Float64Array.from(graph.groups, (g) => (g.prunable && g.channels >= 2 ? g.channels - Math.floor(g.channels / 2) : g.channels));
+    expect(est.estimate(half)).toBeCloseTo(t.deployMs - t.scale * t.probe.predictedSavingMs, 6); // the probe, as calibrated
   });
 });
 
