@@ -99,6 +99,11 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     assert.ok(pruned.pruning?.from === pruned.parentId, 'the version records what was removed from its parent');
     await waitFor('top1-before-recover');
     await waitFor('recover-error-bars');
+    // the pipeline offers the deploy version right after pruning
+    await page.getByTestId('optimize-after').click();
+    await page.getByTestId('optimize-after-note').filter({ hasText: /BatchNorms folded.*logits within/ }).waitFor(LONG);
+    const optimised = (await page.evaluate(() => window.studio.models())).find((m) => m.optimizedFrom === pruned.id);
+    assert.ok(optimised, 'an optimised version of the pruned model was stored');
     await noBanner();
   });
 
