@@ -67,16 +67,16 @@ export function renderSpeedup(data) {
   const load = (r) => (r ? `${r.load.before.contention.toFixed(2)} / ${r.load.after.contention.toFixed(2)}` : '—');
   out.push(`## 9. Speed-up: fewer MACs turned into lower latency`, '');
   out.push(`Each row: the model, its deploy version (\`studio.optimize\`: BatchNorm folded, bias + ReLU fused), an L1 plan at −${(cfg.pruneTarget ?? 0.5) * 100} % MACs (scope 'inner', roundTo 'auto') and a latency-aware plan (\`target: {speedup: ${cfg.latencySpeedup}}\`, scope 'inner', from the per-layer latency table \`studio.latencyTable\` measured in the same page), each pruned without recovery (latency does not depend on the weights' values) and optimised. Every speed-up is \`studio.benchmarkPair(original, version)\`: batch 1, interleaved A B / B A pairs after warm-up, the median of per-pair time ratios with its bootstrap 95 % interval. "vs MACs" divides the measured speed-up by the MACs ratio (1.0 = time fell as much as MACs). Load: the CPU probe's contention before / after the pruned + optimised pair (1.0 = idle).`, '');
-  out.push(table(['model', 'backend', 'threads', 'MACs ratio', 'original → optimised', 'original → pruned', '**original → pruned + optimised**', 'vs MACs', 'optimised → pruned + optimised', 'medians, original → pruned + optimised', 'latency plan: MACs ratio, estimated → measured', 'load'], rows.map(([id, v]) => {
+  out.push(table(['model', 'backend', 'threads', 'MACs ratio', 'original → optimised', 'original → pruned', '**original → pruned + optimised**', 'vs MACs', 'same at 1 thread', 'optimised → pruned + optimised', 'medians, original → pruned + optimised', 'latency plan: MACs ratio, estimated → measured', 'load'], rows.map(([id, v]) => {
     const [, arch, b] = id.split(':');
     const r = v.status === 'ok' ? v.result : null;
-    if (!r) return [arch, b, `failed: ${esc(v.error?.message)}`, '', '', '', '', '', '', '', '', ''];
+    if (!r) return [arch, b, `failed: ${esc(v.error?.message)}`, '', '', '', '', '', '', '', '', '', ''];
     const t = r.timings;
     const macsRatio = r.original.macs / r.versions.prunedOptimized.macs;
     const po = t['original/prunedOptimized'];
     const lp = r.versions.latencyPlan;
     const lpm = t['original/latencyPlanOptimized'];
-    return [arch, b, po?.threads ?? '—', `×${macsRatio.toFixed(2)}`, x(t['original/optimized']), x(t['original/pruned']), `**${x(po)}**`, po ? (po.ratio.median / macsRatio).toFixed(2) : '—', x(t['optimized/prunedOptimized']),
+    return [arch, b, po?.threads ?? '—', `×${macsRatio.toFixed(2)}`, x(t['original/optimized']), x(t['original/pruned']), `**${x(po)}**`, po ? (po.ratio.median / macsRatio).toFixed(2) : '—', po?.byThreads?.[1] ? ('error' in po.byThreads[1] ? `failed: ${esc(po.byThreads[1].error)}` : `${x(po.byThreads[1])}, ${ms(po.byThreads[1].a.medianMs)} → ${ms(po.byThreads[1].b.medianMs)}`) : '—', x(t['optimized/prunedOptimized']),
       po ? `${ms(po.a.medianMs)} → ${ms(po.b.medianMs)}` : '—',
       `×${(r.original.macs / r.versions.latencyPlanOptimized.macs).toFixed(2)}, ×${lp?.plan?.latency?.estimatedSpeedup?.toFixed(2) ?? '—'} → ${x(lpm)}${lp?.plan?.warnings?.length ? ' (target not reachable)' : ''}`, load(po)];
   })), '');

@@ -34,5 +34,7 @@ const statPool = createWorkerStatPool(
   () => new Worker(new URL('./stats.worker.ts', import.meta.url), { type: 'module', name: 'stats' }),
   Math.max(1, Math.min(8, self.navigator.hardwareConcurrency || 1)),
 );
-const api = new EngineApi(createContext(idbKeyValue(), statPool), createBrowserImageDecoder());
+// latency at another WASM thread count than this worker's (studio.benchmarkPair {threads})
+const timingWorker = () => new Worker(new URL('./timing.worker.ts', import.meta.url), { type: 'module', name: 'timing' });
+const api = new EngineApi(createContext(idbKeyValue(), { statPool, timingWorker }), createBrowserImageDecoder());
 Comlink.expose(api);

@@ -302,13 +302,18 @@ async function speedupCell(session, cfg, arch, b, load) {
       versions[key] = { id: pm.id, macs: pm.macs, params: pm.params, plan: { latency: plan.latency, warnings: plan.warnings, rounding: plan.rounding?.summary, scope: plan.scope } };
       versions[`${key}Optimized`] = { id: po.model.id, macs: po.model.macs, params: po.model.params, maxRelDiff: po.maxRelDiff };
     }
-    const pair = async (x, y) => {
-      const r = (await s.benchmarkPair(x, y, { backends: [a.b], minTimeMs: a.minTimeMs, pairs: 60, warmup: 10 }))[a.b];
+    const cut = (r) => ({ pairs: r.pairs, threads: r.threads, a: r.a, b: r.b, ratio: r.ratio, verdict: r.verdict, load: r.load });
+    const pair = async (x, y, threads) => {
+      const all = await s.benchmarkPair(x, y, { backends: [a.b], minTimeMs: a.minTimeMs, pairs: 60, warmup: 10, ...(threads ? { threads } : {}) });
+      const r = all[a.b];
       if (!r || 'error' in r) throw new Error(`benchmarkPair on ${a.b}: ${r?.error ?? 'nothing returned'}`);
-      return { pairs: r.pairs, threads: r.threads, a: r.a, b: r.b, ratio: r.ratio, verdict: r.verdict, load: r.load };
+      return { ...cut(r), ...(all.wasmThreads ? { byThreads: Object.fromEntries(Object.entries(all.wasmThreads).map(([t, v]) => [t, 'error' in v ? v : cut(v)])) } : {}) };
     };
     const timings = {};
-    for (const k of ['optimized', 'pruned', 'prunedOptimized', 'latencyPlanOptimized']) timings[`original/${k}`] = await pair(a.m.id, versions[k].id);
+    for (const k of ['optimized', 'pruned', 'prunedOptimized', 'latencyPlanOptimized']) {
+      // the headline pair also at 1 thread (a busy phone's threads spin against other work)
+      timings[`original/${k}`] = await pair(a.m.id, versions[k].id, k === 'prunedOptimized' && a.b === 'wasm' ? [1] : undefined);
+    }
     timings['optimized/prunedOptimized'] = await pair(versions.optimized.id, versions.prunedOptimized.id);
     const cleanup = Object.values(versions).map((v) => v.id);
     for (const id of cleanup) await s.deleteModel(id);

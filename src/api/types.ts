@@ -260,8 +260,13 @@ export interface BenchmarkPairOptions {
   maxTimeMs?: number;
   /** Images per run (default 1). */
   batch?: number;
+  /** WASM thread counts to time at as well (e.g. [1, 2]): each other than the engine's runs in a timing worker of its own. */
+  threads?: number[];
 }
-export type BenchmarkPairResult = Partial<Record<BackendName, PairResult | { error: string }>>;
+export type BenchmarkPairResult = Partial<Record<BackendName, PairResult | { error: string }>> & {
+  /** With `threads`: the wasm pair at each thread count. */
+  wasmThreads?: Record<number, PairResult | { error: string }>;
+};
 
 // ---------- deploy optimisation ----------
 export interface OptimizeOptions {

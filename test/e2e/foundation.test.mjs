@@ -50,6 +50,20 @@ describe('foundation (built app in headless Chromium)', () => {
     assert.equal(wasm.details.simd, true);
     assert.equal(wasm.details.multithread, true);
     assert.ok(wasm.details.threads >= 2, `threads: ${wasm.details.threads}`);
+    // batch-1 latency at 1 thread (a timing worker of its own) and at the engine's N threads, in one call
+    const r = await page.evaluate(async () => {
+      const s = window.studio;
+      const a = await s.createModel('resnet20', { numClasses: 10, seed: 1, name: 'a' });
+      const b = await s.createModel('resnet20', { numClasses: 10, seed: 2, name: 'b' });
+      return s.benchmarkPair(a.id, b.id, { backends: ['wasm'], threads: [1, 2], warmup: 2, pairs: 6, minTimeMs: 0 });
+    });
+    assert.ok(!('error' in r.wasm), JSON.stringify(r.wasm));
+    for (const t of [1, 2]) {
+      const p = r.wasmThreads?.[t];
+      assert.ok(p && !('error' in p), `threads ${t}: ${JSON.stringify(p)}`);
+      assert.equal(p.threads, t, 'timed at the asked thread count');
+      assert.ok(p.pairs >= 6 && p.a.medianMs > 0 && p.ratio.low <= p.ratio.high);
+    }
     await context.close();
   });
 

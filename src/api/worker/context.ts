@@ -49,10 +49,13 @@ export interface WorkerContext {
   backend: BackendLease;
   /** Workers for the HRank/CHIP statistics (the browser engine worker's pool); absent: on this thread. */
   statPool?: StatPool;
+  /** Spawns a WASM timing worker (workers/timing.worker.ts) for latency at another thread count; absent in Node. */
+  timingWorker?: () => Worker;
 }
 
 export interface ContextOptions {
   statPool?: StatPool;
+  timingWorker?: () => Worker;
   /** Model cache budget in bytes of weights (default MODEL_CACHE_BYTES). */
   modelCacheBytes?: number;
   /** Web Locks (navigator.locks in the browser); tests inject one to play two tabs. */
@@ -63,6 +66,7 @@ export function createContext(kv: KeyValue, opts: StatPool | ContextOptions = {}
   const o: ContextOptions = isStatPool(opts) ? { statPool: opts } : opts;
   return {
     ...(o.statPool ? { statPool: o.statPool } : {}),
+    ...(o.timingWorker ? { timingWorker: o.timingWorker } : {}),
     store: new ArtifactStore(kv, o.locks ? { locks: o.locks } : {}),
     jobs: new JobRegistry(),
     models: new ModelCache(o.modelCacheBytes ?? MODEL_CACHE_BYTES),

@@ -3,8 +3,11 @@ import { activeBackend, backendStatuses, switchBackend } from '../../engine/back
 import { pickTrainingBackend, trainingImagesPerSecond, type SpeedTable } from '../../engine/backends/training-speed';
 import type { BackendName } from '../../engine/backends/types';
 import { getThreadsCount } from '../../engine/backends/wasm-setup';
-import { measureLatency, measurePair } from '../../engine/metrics/latency';
-import { StudioError } from '../../engine/errors';
+import * as tf from '@tensorflow/tfjs';
+import * as Comlink from 'comlink';
+import { measureLatency, measurePair, type PairResult } from '../../engine/metrics/latency';
+import { StudioError, throwIfAborted } from '../../engine/errors';
+import type { TimingWorkerApi } from '../../../workers/timing.worker';
 import type { LatencyRecord, ModelInfo } from '../../engine/models/types';
 import type { JobOptions } from '../../engine/progress';
 import type { BenchmarkOptions, BenchmarkPairOptions, BenchmarkPairResult, BenchmarkResult, ReportRow } from '../types';
@@ -68,7 +71,7 @@ export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string
   const home = activeBackend();
   const backends = o.backends ?? [home];
   let i = 0;
-  return onEach(backends, async (b) => {
+  const result: BenchmarkPairResult = await onEach(backends, async (b) => {
     // Off the active backend, time private copies (the cached models' weights never move), as benchmark() does.
     const own = b === home ? null : await Promise.all([loadModel(ctx, aId, true), loadModel(ctx, bId, true)]);
     try {
@@ -85,7 +88,56 @@ export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string
       own?.forEach((m) => m.dispose());
     }
   });
+  if (o.threads?.length) result.wasmThreads = await pairAtThreads(ctx, aId, bId, o, job);
+  return result;
 }
+
+/** benchmarkPair on wasm at each of `o.threads`: the engine's own count here, others in a timing worker each. */
+async function pairAtThreads(ctx: WorkerContext, aId: string, bId: string, o: BenchmarkPairOptions, job: JobOptions): Promise<Record<number, PairResult | { error: string }>> {
+  const out: Record<number, PairResult | { error: string }> = {};
+  const pairOpts = { warmup: o.warmup, pairs: o.pairs, minTimeMs: o.minTimeMs, batch: o.batch, ...(o.maxTimeMs !== undefined ? { maxTimeMs: o.maxTimeMs } : {}) };
+  const mine = activeBackend() === 'wasm' ? getThreadsCount() : -1;
+  for (const t of [...new Set(o.threads)].sort((x, y) => x - y)) {
+    throwIfAborted(job.signal);
+    job.onProgress?.({ phase: `paired latency wasm, ${t} thread${t === 1 ? '' : 's'}`, fraction: 0.5 });
+    try {
+      if (!(Number.isInteger(t) && t >= 1 && t <= 8)) throw new StudioError('bad-input', `A WASM thread count is a whole number from 1 to 8 (got ${t}).`);
+      if (t === mine) {
+        out[t] = await measurePair(await loadModel(ctx, aId), await loadModel(ctx, bId), { ...pairOpts, threads: t, signal: job.signal });
+        continue;
+      }
+      if (!ctx.timingWorker) throw new StudioError('backend-unavailable', 'Timing at another thread count needs a timing worker (the browser engine has one).');
+      const [a, b] = await Promise.all([artifactsOf(ctx, aId), artifactsOf(ctx, bId)]);
+      const w = ctx.timingWorker();
+      const remote = Comlink.wrap<TimingWorkerApi>(w);
+      const stop = () => w.terminate();
+      job.signal?.addEventListener('abort', stop);
+      try {
+        out[t] = await remote.pair(t, a, b, pairOpts);
+      } finally {
+        job.signal?.removeEventListener('abort', stop);
+        w.terminate();
+      }
+      throwIfAborted(job.signal);
+    } catch (e) {
+      if (job.signal?.aborted) throw e;
+      out[t] = { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return out;
+}
+
+/** A stored model as in-memory artifacts (topology + weights), for a timing worker. */
+async function artifactsOf(ctx: WorkerContext, id: string): Promise<tf.io.ModelArtifacts> {
+  const m = await loadModel(ctx, id);
+  let out: tf.io.ModelArtifacts | null = null;
+  await m.save(tf.io.withSaveHandler(async (a) => {
+    out = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  return out!;
+}
+
 
 let sessionChoice: { backend: BackendName; reason: string } | null = null;
 

@@ -16,7 +16,7 @@ function speedupResult() {
       latencyPlan: { macs: 25e6, plan: { latency: { estimatedSpeedup: 2.01 }, warnings: [] } }, latencyPlanOptimized: { macs: 25e6 },
     },
     timings: {
-      'original/optimized': pairOf(1.31, 1.28, 1.35), 'original/pruned': pairOf(1.2, 1.1, 1.3), 'original/prunedOptimized': pairOf(1.84, 1.8, 1.9),
+      'original/optimized': pairOf(1.31, 1.28, 1.35), 'original/pruned': pairOf(1.2, 1.1, 1.3), 'original/prunedOptimized': { ...pairOf(1.84, 1.8, 1.9), byThreads: { 1: pairOf(1.9, 1.85, 1.95, 30) } },
       'original/latencyPlanOptimized': pairOf(2.05, 2.0, 2.1), 'optimized/prunedOptimized': pairOf(1.41, 1.38, 1.44),
     },
   };
@@ -78,7 +78,7 @@ describe('bench report', () => {
 
   it('shows the speed-up table with intervals, the ratio to the MACs ratio and the latency plan', () => {
     expect(md).toContain('## 9. Speed-up');
-    expect(md).toMatch(/\| resnet56 \| wasm \| 2 \| ×2\.00 \| ×1\.31 \(1\.28–1\.35\) \| ×1\.20 \(1\.10–1\.30\) \| \*\*×1\.84 \(1\.80–1\.90\)\*\* \| 0\.92 \| ×1\.41 \(1\.38–1\.44\) \|/);
+    expect(md).toMatch(/\| resnet56 \| wasm \| 2 \| ×2\.00 \| ×1\.31 \(1\.28–1\.35\) \| ×1\.20 \(1\.10–1\.30\) \| \*\*×1\.84 \(1\.80–1\.90\)\*\* \| 0\.92 \| ×1\.90 \(1\.85–1\.95\), 30\.0 ms → 15\.8 ms \| ×1\.41 \(1\.38–1\.44\) \|/);
     expect(md).toContain('×5.00, ×2.01 → ×2.05 (2.00–2.10)');
     expect(md).toContain('1.02 / 1.05');
     expect(md).toMatch(/\| vgg16 \| wasm \| failed: boom in vgg/);
