@@ -24,6 +24,8 @@ import * as widths from './widths';
 import * as pruning from './pruning';
 import * as system from './system';
 import * as training from './training';
+import * as analyses from './analyses';
+import { DATA_CRITERIA } from '../../engine/importance/analyze';
 
 /** How long resume waits for a just-reloaded page's run lock to be released before calling the run busy elsewhere. */
 const RELOAD_GRACE_MS = 5000;
@@ -205,7 +207,11 @@ export class EngineApi implements T.StudioApi {
     return this.job(jobId, onProgress, (j) => pruning.pruneModel(this.ctx, modelId, what, options, j), { label: 'pruning', models: [modelId] });
   }
   analyze(modelId: string, datasetId: string | null, options: T.AnalyzeOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => pruning.analyze(this.ctx, modelId, datasetId, options, j), { label: 'analysis', models: [modelId] });
+    return this.job(jobId, onProgress, async (j) => {
+      const a = await pruning.analyze(this.ctx, modelId, datasetId, options, j);
+      // kept with the model version it scored, so the Analyse and Prune steps find it after a reload
+      return analyses.storeAnalysis(this.ctx, modelId, DATA_CRITERIA.includes(options.criterion) ? datasetId : null, a, options);
+    }, { label: 'analysis', models: [modelId] });
   }
   measureRoundTo(remeasure?: boolean) { return this.call(() => widths.roundToChoice(remeasure)); }
   plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.call(() => pruning.plan(this.ctx, modelId, analysis, options)); }
@@ -261,5 +267,13 @@ export class EngineApi implements T.StudioApi {
   }
   benchmarkTflite(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => exporting.benchmarkTflite(file, options, j));
+  }
+
+  // ---- results that stay
+  analyses(modelId: string) { return analyses.listAnalyses(this.ctx, modelId); }
+  deleteAnalysis(id: string) { return analyses.deleteAnalysis(this.ctx, id); }
+  async deleteRun(runId: string) {
+    await this.notRunningElsewhere(runId, 0);
+    return training.deleteRun(this.ctx, runId);
   }
 }
