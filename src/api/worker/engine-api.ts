@@ -5,7 +5,8 @@
 import type { BackendName } from '../../engine/backends/types';
 import type { ImageDecoder } from '../../engine/data/custom';
 import type { ModelInfo } from '../../engine/models/types';
-import type { JobOptions } from '../../engine/progress';
+import { jobProgress, type JobOptions } from '../../engine/progress';
+import { activeBackend } from '../../engine/backends/probe';
 import type * as T from '../types';
 import { StudioError } from '../../engine/errors';
 import { newId } from '../../engine/storage/artifacts';
@@ -64,18 +65,26 @@ export class EngineApi implements T.StudioApi {
         signal: job.signal,
         onWait: (blockers: string[]) => onProgress?.({ phase: 'queued', fraction: 0, message: `waiting for ${blockers.join(', ') || 'another job'} to finish with the backend` }),
       };
-      const body = () => models.withModels(this.ctx, hold.models ?? [], () => fn({ onProgress, signal: job.signal, job }));
-      if (hold.backend === 'exclusive') return this.ctx.backend.exclusive(label, body, o);
-      const b = typeof hold.backend === 'object' ? await this.trainingBackend(hold.backend.training, o) : (hold.backend ?? 'current');
+      // every event names the backend this job holds (the status chip) and carries an ETA
+      const exclusive = hold.backend === 'exclusive';
+      const report = onProgress ? jobProgress(onProgress, { backend: () => (exclusive ? undefined : activeBackend()) }) : undefined;
+      const body = () => models.withModels(this.ctx, hold.models ?? [], () => fn({ onProgress: report, signal: job.signal, job }));
+      if (exclusive) return this.ctx.backend.exclusive(label, body, o);
+      const b = typeof hold.backend === 'object' ? await this.trainingBackend(hold.backend.training, { ...o, onProgress }) : (hold.backend ?? 'current');
       return this.ctx.backend.shared(b, label, body, o);
     });
   }
 
   /** The backend a training job will hold; 'auto' before its first measurement measures first (exclusively). */
-  private async trainingBackend(mode: BackendName | 'auto' | 'current' | undefined, o: { signal?: AbortSignal }): Promise<string> {
+  private async trainingBackend(mode: BackendName | 'auto' | 'current' | undefined, o: { signal?: AbortSignal; onWait?: (b: string[]) => void; onProgress?: T.OnProgress }): Promise<string> {
     const planned = measures.plannedTrainingBackend(mode);
     if (planned) return planned;
-    await this.ctx.backend.exclusive('measuring training speed per backend', () => measures.chooseTrainingBackend(), { ...o, restore: false });
+    const { onProgress, ...lease } = o;
+    const phase = 'choosing the training backend';
+    onProgress?.({ phase, fraction: 0, message: 'a few training steps on each backend (once per session)' });
+    await this.ctx.backend.exclusive('measuring training speed per backend', () => measures.chooseTrainingBackend((done, of, b) => onProgress?.({
+      phase, fraction: of ? done / of : 1, message: done < of ? `timing a few training steps on ${b} (${done + 1}/${of})` : `training on ${b}`,
+    })), { ...lease, restore: false });
     return measures.plannedTrainingBackend(mode) ?? 'current';
   }
 

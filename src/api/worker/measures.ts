@@ -110,9 +110,18 @@ export function plannedTrainingBackend(mode: BackendName | 'auto' | 'current' = 
   return sessionChoice?.backend ?? null;
 }
 
-export async function chooseTrainingBackend(): Promise<{ backend: BackendName; reason: string; imagesPerSecond: SpeedTable }> {
+export async function chooseTrainingBackend(onStep?: (done: number, of: number, backend: BackendName) => void): Promise<{ backend: BackendName; reason: string; imagesPerSecond: SpeedTable }> {
   const candidates = backendStatuses().filter((b) => b.available && b.name !== 'cpu').map((b) => b.name);
-  const speeds = await onEach(candidates, () => trainingImagesPerSecond());
+  let done = 0;
+  const speeds = await onEach(candidates, async (b) => {
+    onStep?.(done, candidates.length, b);
+    try {
+      return await trainingImagesPerSecond();
+    } finally {
+      done++;
+    }
+  });
+  onStep?.(done, candidates.length, activeBackend());
   const table: SpeedTable = {};
   for (const [b, v] of Object.entries(speeds)) if (typeof v === 'number') table[b as BackendName] = v;
   const pick = pickTrainingBackend(table, activeBackend());
