@@ -37,7 +37,7 @@ describe('UI shell (built app)', () => {
     if (webgl?.available && webgl.softwareAdapter && list.find((b) => b.defaultReason)?.name === 'wasm') {
       await page.getByTestId('use-webgl').click();
       await page.getByTestId('backend-hint').waitFor({ timeout: 60_000 });
-      assert.match(await page.getByTestId('backend-hint').textContent(), /wasm is .*faster than software webgl/);
+      assert.match(await page.getByTestId('backend-hint').textContent(), /wasm (is|trains) .*faster than software webgl/);
       await page.getByTestId('backend-hint-switch').click();
       await page.waitForFunction(() => /wasm/.test(document.querySelector('[data-testid="active-backend"]')?.textContent ?? ''), null, { timeout: 60_000 });
       assert.equal(await page.getByTestId('backend-hint').count(), 0);

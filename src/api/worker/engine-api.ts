@@ -118,17 +118,17 @@ export class EngineApi implements T.StudioApi {
       if (this.probeError !== null && !reprobe) throw new StudioError('backend-unavailable', `Probing the backends failed at start-up: ${this.probeError}. Re-probe to try again.`);
       const r = await system.backends(reprobe);
       this.probeError = null;
-      return r;
+      return measures.withTrainingSpeeds(r);
     });
   }
   setBackend(name: BackendName) {
     return this.call(() => {
       const holding = this.ctx.backend.holding();
       if (holding.length > 0) {
-        if (holding.every((h) => h.mode === 'shared' && h.backend === name)) return system.backends();
+        if (holding.every((h) => h.mode === 'shared' && h.backend === name)) return system.backends().then(measures.withTrainingSpeeds);
         throw new StudioError('backend-busy', `Cannot switch to ${name} now: ${holding.map((h) => `${h.label} on ${h.backend ?? 'several backends'}`).join(', ')} ${holding.length === 1 ? 'is' : 'are'} running. Switch when ${holding.length === 1 ? 'it finishes' : 'they finish'}, or cancel.`);
       }
-      return this.ctx.backend.exclusive('switching backend', () => system.setBackend(name), { restore: false });
+      return this.ctx.backend.exclusive('switching backend', () => system.setBackend(name), { restore: false }).then(measures.withTrainingSpeeds);
     });
   }
   chooseTrainingBackend() { return this.call(() => this.ctx.backend.exclusive('measuring training speed per backend', () => measures.chooseTrainingBackend(), { restore: false })); }

@@ -1,7 +1,7 @@
 /** Latency benchmarks per backend, the training-backend choice, and the comparison report. */
 import { activeBackend, backendStatuses, switchBackend } from '../../engine/backends/probe';
 import { pickTrainingBackend, trainingImagesPerSecond, type SpeedTable } from '../../engine/backends/training-speed';
-import type { BackendName } from '../../engine/backends/types';
+import type { BackendName, BackendStatus } from '../../engine/backends/types';
 import { getThreadsCount } from '../../engine/backends/wasm-setup';
 import { measureLatency, measurePair } from '../../engine/metrics/latency';
 import { StudioError } from '../../engine/errors';
@@ -88,6 +88,13 @@ export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string
 }
 
 let sessionChoice: { backend: BackendName; reason: string } | null = null;
+/** The training-speed measurement's images/s per backend (this session). */
+let sessionSpeeds: SpeedTable = {};
+
+/** Statuses with the training speed this session measured on each backend (for the status bar's hint). */
+export function withTrainingSpeeds(statuses: BackendStatus[]): BackendStatus[] {
+  return statuses.map((s) => (sessionSpeeds[s.name] !== undefined ? { ...s, trainingImagesPerSecond: sessionSpeeds[s.name] } : s));
+}
 
 /**
  * Puts the backend a training run asked for in place: a named one, the current one, or ('auto') the fastest
@@ -127,6 +134,7 @@ export async function chooseTrainingBackend(onStep?: (done: number, of: number, 
   const pick = pickTrainingBackend(table, activeBackend());
   await switchBackend(pick.backend);
   sessionChoice = pick;
+  sessionSpeeds = table;
   return { ...pick, imagesPerSecond: table };
 }
 

@@ -15,4 +15,6 @@ export interface BackendStatus {
   softwareAdapter?: boolean;
   /** Median ms of the inference-default probe (batch-1 forward of a small CNN) on this backend, when it was timed. */
   probeMs?: number;
+  /** Training images/s measured on this backend by this session's training-speed measurement, when it ran. */
+  trainingImagesPerSecond?: number;
 }
