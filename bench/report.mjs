@@ -56,6 +56,33 @@ export function renderRecovery(data) {
   return out;
 }
 
+/** Section 9 (speed-up rows) of a results file, as Markdown lines. */
+export function renderSpeedup(data) {
+  const out = [];
+  const c = data.cells ?? {};
+  const cfg = data.config ?? {};
+  const rows = Object.entries(c).filter(([id]) => id.startsWith('speedup:'));
+  if (!rows.length) return out;
+  const x = (r) => (r ? `×${r.ratio.median.toFixed(2)} (${r.ratio.low.toFixed(2)}–${r.ratio.high.toFixed(2)})` : '—');
+  const load = (r) => (r ? `${r.load.before.contention.toFixed(2)} / ${r.load.after.contention.toFixed(2)}` : '—');
+  out.push(`## 9. Speed-up: fewer MACs turned into lower latency`, '');
+  out.push(`Each row: the model, its deploy version (\`studio.optimize\`: BatchNorm folded, bias + ReLU fused), an L1 plan at −${(cfg.pruneTarget ?? 0.5) * 100} % MACs (scope 'inner', roundTo 'auto') and a latency-aware plan (\`target: {speedup: ${cfg.latencySpeedup}}\`, scope 'inner', from the per-layer latency table \`studio.latencyTable\` measured in the same page), each pruned without recovery (latency does not depend on the weights' values) and optimised. Every speed-up is \`studio.benchmarkPair(original, version)\`: batch 1, interleaved A B / B A pairs after warm-up, the median of per-pair time ratios with its bootstrap 95 % interval. "vs MACs" divides the measured speed-up by the MACs ratio (1.0 = time fell as much as MACs). Load: the CPU probe's contention before / after the pruned + optimised pair (1.0 = idle).`, '');
+  out.push(table(['model', 'backend', 'threads', 'MACs ratio', 'original → optimised', 'original → pruned', '**original → pruned + optimised**', 'vs MACs', 'optimised → pruned + optimised', 'medians, original → pruned + optimised', 'latency plan: MACs ratio, estimated → measured', 'load'], rows.map(([id, v]) => {
+    const [, arch, b] = id.split(':');
+    const r = v.status === 'ok' ? v.result : null;
+    if (!r) return [arch, b, `failed: ${esc(v.error?.message)}`, '', '', '', '', '', '', '', '', ''];
+    const t = r.timings;
+    const macsRatio = r.original.macs / r.versions.prunedOptimized.macs;
+    const po = t['original/prunedOptimized'];
+    const lp = r.versions.latencyPlan;
+    const lpm = t['original/latencyPlanOptimized'];
+    return [arch, b, po?.threads ?? '—', `×${macsRatio.toFixed(2)}`, x(t['original/optimized']), x(t['original/pruned']), `**${x(po)}**`, po ? (po.ratio.median / macsRatio).toFixed(2) : '—', x(t['optimized/prunedOptimized']),
+      po ? `${ms(po.a.medianMs)} → ${ms(po.b.medianMs)}` : '—',
+      `×${(r.original.macs / r.versions.latencyPlanOptimized.macs).toFixed(2)}, ×${lp?.plan?.latency?.estimatedSpeedup?.toFixed(2) ?? '—'} → ${x(lpm)}${lp?.plan?.warnings?.length ? ' (target not reachable)' : ''}`, load(po)];
+  })), '');
+  return out;
+}
+
 export function renderReport(data, file) {
   const c = data.cells ?? {};
   const ok = (id) => (c[id]?.status === 'ok' ? c[id].result : undefined);
@@ -208,6 +235,7 @@ export function renderReport(data, file) {
   out.push('![Pareto: top-1 vs MACs](benchmarks-pareto.svg)', '');
 
   out.push(...renderRecovery(data));
+  out.push(...renderSpeedup(data));
 
   // 7b
   const po = Object.entries(c).filter(([id]) => id.startsWith('prune-only:'));
@@ -295,7 +323,7 @@ export function writeReport({ root, file } = {}) {
   // partial runs (e.g. one section re-run on later code) are appended, each with its own provenance
   const partials = readdirSync(join(root, 'bench/results')).filter((f) => f.endsWith('.json')).map((f) => join(root, 'bench/results', f))
     .map((f) => ({ f, d: JSON.parse(readFileSync(f, 'utf8')) })).filter((r) => r.d.mode === 'partial');
-  const extra = partials.flatMap(({ f, d }) => [`# Supplementary run: \`${relative(root, f)}\``, '', esc(d.note ?? ''), '', ...renderRecovery(d)]);
+  const extra = partials.flatMap(({ f, d }) => [`# Supplementary run: \`${relative(root, f)}\``, '', esc(d.note ?? ''), '', ...renderRecovery(d), ...renderSpeedup(d)]);
   writeFileSync(mdPath, `${[md, ...extra].join('\n')}\n`);
   writeFileSync(svgPath, paretoSvg(paretoPoints(data), { title: `${data.config?.pruneArch ?? ''}, CIFAR-10 test 0–999: top-1 vs MACs (${data.mode} run ${String(data.startedAt ?? '').slice(0, 10)})` }));
   return [relative(root, mdPath), relative(root, svgPath)];

@@ -101,6 +101,10 @@ const cfg = {
   ftLr: num('--ft-lr', 0.01),
   subset: { file: subset.file, train: subset.train, test: subset.test },
   prunedLatencyBackends: ['wasm', ...(useWebgpu ? ['webgpu'] : [])],
+  // speed-up section: real GPU adapters only (a software adapter is never the inference default)
+  speedupModels: quick ? ['resnet20'] : ['resnet20', 'resnet56', 'vgg16', 'mobilenetv2'],
+  speedupBackends: ['wasm', ...(available.includes('webgpu') && !softwareGpu ? ['webgpu'] : []), ...(available.includes('webgl') && !/swiftshader|software/i.test(backends.find((x) => x.name === 'webgl')?.reason ?? '') && !softwareGpu ? ['webgl'] : [])],
+  latencySpeedup: num('--latency-speedup', 2),
   zooTraining: quick ? [] : [
     { arch: 'vgg16', epochs: num('--vgg-epochs', 2), estimateMs: (fullSplit ? 3 * 3600_000 : 150_000) * num('--vgg-epochs', 2) },
     { arch: 'densenet40', epochs: num('--densenet-epochs', 2), estimateMs: (fullSplit ? 3 * 3600_000 : 400_000) * num('--densenet-epochs', 2) },

@@ -268,7 +268,56 @@ export function buildCells(session, cfg) {
       },
     });
   }
+  // 9. speed-up: original vs optimised vs pruned vs pruned + optimised, and a latency-aware plan, timed in pairs
+  for (const arch of cfg.speedupModels ?? []) {
+    for (const b of cfg.speedupBackends ?? ['wasm']) {
+      add({
+        id: `speedup:${arch}:${b}`, section: 9, title: `speed-up, ${arch === 'vgg16' ? 'shared CIFAR-10 VGG-16-BN' : arch === 'mobilenetv2' ? 'zoo MobileNetV2 (untrained; latency only)' : MODEL_LABEL[arch] ?? arch}, ${b}, −${cfg.pruneTarget * 100} % MACs and a ×${cfg.latencySpeedup} latency target`,
+        estimateMs: arch === 'vgg16' ? 180_000 : 90_000,
+        run: () => speedupCell(session, cfg, arch, b, arch === 'vgg16' ? () => session.vgg16() : () => modelFor(arch)),
+      });
+    }
+  }
   return cells;
+}
+
+/**
+ * One speed-up row (section 9): on backend `b`, the model, its deploy version (studio.optimize), the L1 plan at
+ * −pruneTarget MACs ('inner' scope, roundTo 'auto') and a latency-aware plan (target {speedup}), each pruned without
+ * recovery (latency does not depend on the weights' values) and optimised; every version timed against the original
+ * with studio.benchmarkPair (interleaved, bootstrap 95 % interval of the per-pair ratio, load probe).
+ */
+async function speedupCell(session, cfg, arch, b, load) {
+  await session.setBackend(b);
+  const m = await load();
+  return session.call(async (s, a) => {
+    const analysis = await s.analyze(a.m.id, null, { criterion: 'l1' });
+    const table = await s.latencyTable(a.m.id, {});
+    const opt = await s.optimize(a.m.id, {});
+    const versions = { optimized: { id: opt.model.id, macs: opt.model.macs } };
+    for (const [key, target] of [['pruned', { macs: a.macs }], ['latencyPlan', { speedup: a.speedup }]]) {
+      const plan = await s.plan(a.m.id, analysis, { target, scope: 'inner', roundTo: 'auto' });
+      const pm = await s.pruneModel(a.m.id, plan, { recover: 'none', roundTo: plan.rounding?.roundTo });
+      const po = await s.optimize(pm.id, {});
+      versions[key] = { id: pm.id, macs: pm.macs, params: pm.params, plan: { latency: plan.latency, warnings: plan.warnings, rounding: plan.rounding?.summary, scope: plan.scope } };
+      versions[`${key}Optimized`] = { id: po.model.id, macs: po.model.macs, params: po.model.params, maxRelDiff: po.maxRelDiff };
+    }
+    const pair = async (x, y) => {
+      const r = (await s.benchmarkPair(x, y, { backends: [a.b], minTimeMs: a.minTimeMs, pairs: 60, warmup: 10 }))[a.b];
+      if (!r || 'error' in r) throw new Error(`benchmarkPair on ${a.b}: ${r?.error ?? 'nothing returned'}`);
+      return { pairs: r.pairs, threads: r.threads, a: r.a, b: r.b, ratio: r.ratio, verdict: r.verdict, load: r.load };
+    };
+    const timings = {};
+    for (const k of ['optimized', 'pruned', 'prunedOptimized', 'latencyPlanOptimized']) timings[`original/${k}`] = await pair(a.m.id, versions[k].id);
+    timings['optimized/prunedOptimized'] = await pair(versions.optimized.id, versions.prunedOptimized.id);
+    const cleanup = Object.values(versions).map((v) => v.id);
+    for (const id of cleanup) await s.deleteModel(id);
+    return {
+      arch: a.arch, backend: a.b, original: { name: a.m.name, macs: a.m.macs, params: a.m.params, flops: a.m.flops },
+      table: { wholeMs: table.wholeMs, deployMs: table.deployMs, fixedMs: table.fixedMs, coverage: table.coverage, cases: table.cases, measureMs: table.measureMs, threads: table.threads },
+      versions: Object.fromEntries(Object.entries(versions).map(([k, v]) => [k, { ...v, id: undefined }])), timings,
+    };
+  }, { m, b, arch, macs: cfg.pruneTarget, speedup: cfg.latencySpeedup, minTimeMs: cfg.quick ? 1500 : 5000 });
 }
 
 /**

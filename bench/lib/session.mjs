@@ -99,6 +99,11 @@ export class StudioSession {
     return this.once(`akamaster:${depth}`, () => this.call((s, url) => s.importModel(url), AKAMASTER(depth)));
   }
 
+  /** The shared CIFAR-10 VGG-16 (BatchNorm) TF.js model. */
+  vgg16() {
+    return this.once('vgg16', () => this.call((s, url) => s.importModel(url), '/shared/models/vgg16-tfjs/model.json'));
+  }
+
   /** An untrained zoo model (latency needs no trained weights). */
   zoo(arch, seed) {
     return this.once(`zoo:${arch}`, () => this.call((s, a) => s.createModel(a.arch, { numClasses: 10, seed: a.seed, name: `${a.arch} (zoo, untrained)` }), { arch, seed }));

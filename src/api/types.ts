@@ -159,7 +159,22 @@ export interface AnalysisResult { criterion: Criterion; groups: { id: string; la
 /** An analysis as stored with the model version it scored (`studio.analyses(modelId)`; one per model and criterion). */
 export interface StoredAnalysis extends AnalysisResult { id: string; modelId: string; datasetId: string | null; createdAt: number }
 
-export interface PlanTarget { macs?: number; params?: number; ratios?: Record<string, number> }
+export interface PlanTarget {
+  macs?: number; params?: number; ratios?: Record<string, number>;
+  /** Estimated batch-1 time as a fraction of the original's, measured on this device and backend (latency-aware plan). */
+  latency?: number;
+  /** Estimated speed-up over the original (≥ 1), measured likewise. */
+  speedup?: number;
+}
+/** With a measured latency table: the original's time (as is and optimised), the goal of a time target and the estimated time of the plan's deploy version (ms, batch 1). */
+export interface PlanLatencyApi { backend: string; threads?: number; baseMs: number; deployMs: number; goalMs?: number; estimatedMs: number; estimatedSpeedup: number; fixedMs: number }
+/** studio.latencyTable: per-layer batch-1 times at candidate widths on the active backend (metrics/layer-latency.ts). */
+export interface LatencyTableApi {
+  backend: string; threads?: number; batch: 1; wholeMs: number; deployMs: number; deployForm: 'optimized' | 'as is'; fullSumMs: number; scale: number;
+  probe: { measuredMs: number; predictedSavingMs: number; measuredSavingMs: number }; fixedMs: number; coverage: number;
+  layers: { name: string; className: string; cin: number; cout: number; cinGrid: number[]; coutGrid: number[]; ms: number[][] }[];
+  cases: number; measureMs: number; measuredAt: number;
+}
 /**
  * scope: 'auto' (default) prunes inner channels only (residual streams and concatenated features kept whole) when
  * that reaches the target, else every group uniformly; 'inner', 'uniform' and 'global' force one; 'error' (studio.prune
@@ -168,7 +183,9 @@ export interface PlanTarget { macs?: number; params?: number; ratios?: Record<st
 export interface PlanOptionsApi { target: PlanTarget; scope?: 'auto' | 'inner' | 'uniform' | 'global' | 'error'; roundTo?: number | 'auto'; minChannels?: number; protect?: string[]; maxRatio?: number }
 export interface PlanResult { keep: Record<string, number[]>; remove: Record<string, number[]>; macs: number; params: number; baseMacs: number; baseParams: number; ratios: Record<string, number>; warnings?: string[]; scope?: 'inner' | 'uniform' | 'global' | 'error'; scopeReason?: string;
   /** With roundTo 'auto': the measured rounding and what it cost or saved against the unrounded plan (same target). */
-  rounding?: { roundTo: number; reason: string; unroundedMacs: number; estimatedTimeRatio: number; summary: string } }
+  rounding?: { roundTo: number; reason: string; unroundedMacs: number; estimatedTimeRatio: number; summary: string };
+  /** Estimated time of the plan (when a latency table was measured for the model on this backend). */
+  latency?: PlanLatencyApi }
 
 /** Recovery after surgery (docs/pruning-engine.md, "Recovery"). */
 export interface RecoverOptionsApi {
@@ -327,7 +344,10 @@ export interface StudioApi {
   /** Surgery from an explicit removal or a plan; with `recover` and `datasetId`, recovered before it is stored (ModelInfo.recover). */
   pruneModel(modelId: string, what: { remove: Record<string, number[]> } | PlanResult, options?: PruneModelOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<ModelInfo>;
   analyze(modelId: string, datasetId: string | null, options: AnalyzeOptions, onProgress?: OnProgress, jobId?: string): Promise<AnalysisResult>;
+  /** A plan; a latency / speed-up target measures the model's latency table first unless this session has it (see latencyTable). */
   plan(modelId: string, analysis: AnalysisResult, options: PlanOptionsApi): Promise<PlanResult>;
+  /** The model's per-layer batch-1 latency at candidate widths on the active backend (measured once per session; remeasure forces it). */
+  latencyTable(modelId: string, options?: { remeasure?: boolean; rounds?: number; budgetMs?: number }, onProgress?: OnProgress, jobId?: string): Promise<LatencyTableApi>;
   /** The channel rounding (1, 4 or 8) measured fastest per MAC on the active backend, used by plan's roundTo 'auto'. */
   measureRoundTo(remeasure?: boolean): Promise<{ roundTo: number; backend: string; nsPerMac: Record<number, number>; reason: string }>;
   prune(modelId: string, datasetId: string | null, options: PruneOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<PruneResult>;

@@ -94,8 +94,14 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
 
   it('previews a plan and prunes, selecting the smaller model', async () => {
     await page.getByTestId('nav-prune').click();
+    // a speed-up target measures this device's per-layer latency table first, then plans from it
+    await page.getByTestId('prune-metric').selectOption('speedup');
+    await page.getByTestId('prune-speedup').fill('1.3');
+    await page.getByTestId('plan-latency').filter({ hasText: /Estimated batch-1 time on (wasm|webgl|webgpu|cpu).* ms → [\d.]+ ms \(×\d+\.\d\d/ }).waitFor(LONG);
+    await page.getByTestId('prune-metric').selectOption('macs');
     await page.getByTestId('prune-target').fill('40');
     await waitFor('plan-preview');
+    await waitFor('plan-latency'); // the session's table: a MACs plan states its estimated time too
     await page.getByTestId('plan-bars').waitFor();
     await page.getByTestId('prune-start').click();
     await waitFor('prune-result');

@@ -223,7 +223,10 @@ export class EngineApi implements T.StudioApi {
     }, { label: 'analysis', models: [modelId] });
   }
   measureRoundTo(remeasure?: boolean) { return this.call(() => widths.roundToChoice(remeasure)); }
-  plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.call(() => pruning.plan(this.ctx, modelId, analysis, options)); }
+  plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.tfCall(() => pruning.plan(this.ctx, modelId, analysis, options)); }
+  latencyTable(modelId: string, options: Parameters<T.StudioApi['latencyTable']>[1] = {}, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => pruning.latencyTable(this.ctx, modelId, options, j), { label: 'latency table', models: [modelId] });
+  }
   prune(modelId: string, datasetId: string | null, options: Parameters<T.StudioApi['prune']>[2], onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.prune(this.ctx, modelId, datasetId, options, j), { label: 'pruning', models: [modelId] });
   }

@@ -8,6 +8,7 @@ import { buildDependencyGraph, type DependencyGraph } from '../../engine/graph';
 import { analyze as runAnalysis, DATA_CRITERIA, type Analysis } from '../../engine/importance/analyze';
 import { evaluate as evaluateModel } from '../../engine/metrics/evaluate';
 import { getStudioMeta } from '../../engine/models/metadata';
+import type { LatencyTable } from '../../engine/metrics/layer-latency';
 import type { EvalRecord } from '../../engine/models/types';
 import { validateForDataset } from '../../engine/models/validate';
 import { ratiosForTarget, sensitivity as runSensitivity } from '../../engine/plan/sensitivity';
@@ -20,6 +21,7 @@ import type { ModelInfo } from '../types';
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord, saveModel, withModel } from './models';
+import { cachedLatencyTable, latencyTableFor } from './latency-table';
 import { planWithRounding } from './widths';
 
 const graphs = new Map<string, DependencyGraph>();
@@ -59,15 +61,32 @@ export async function analyze(ctx: WorkerContext, modelId: string, datasetId: st
   return a;
 }
 
-export async function plan(ctx: WorkerContext, modelId: string, analysis: AnalysisResult, o: PlanOptionsApi): Promise<PlanResult> {
+/** True when the target asks for a time (latency fraction or speed-up) rather than counts. */
+export function hasLatencyTarget(o: PlanOptionsApi): boolean {
+  return o.target.latency !== undefined || o.target.speedup !== undefined;
+}
+
+/**
+ * A plan. A latency or speed-up target measures the model's per-layer latency table on the active backend first (once
+ * per session); any plan states its estimated time when a table was measured.
+ */
+export async function plan(ctx: WorkerContext, modelId: string, analysis: AnalysisResult, o: PlanOptionsApi, job: JobOptions = {}): Promise<PlanResult> {
   const { model, graph } = await graphOf(ctx, modelId);
-  return planWithRounding(model, graph, analysis as Analysis, { ...o, scope: o.scope ?? 'auto' });
+  const latencyTable = hasLatencyTarget(o) ? await latencyTableFor(modelId, model, graph, {}, job) : cachedLatencyTable(modelId);
+  return planWithRounding(model, graph, analysis as Analysis, { ...o, scope: o.scope ?? 'auto', ...(latencyTable ? { latencyTable } : {}) });
+}
+
+/** studio.latencyTable: the model's measured per-layer latency on the active backend. */
+export async function latencyTable(ctx: WorkerContext, modelId: string, o: { remeasure?: boolean; rounds?: number; budgetMs?: number }, job: JobOptions): Promise<LatencyTable> {
+  const { model, graph } = await graphOf(ctx, modelId);
+  return latencyTableFor(modelId, model, graph, o, job);
 }
 
 function describeTarget(o: PlanOptionsApi): string {
   const t = o.target;
   const parts = [t.macs !== undefined ? `${Math.round(t.macs * 100)}% MACs` : '', t.params !== undefined ? `${Math.round(t.params * 100)}% params` : '', t.ratios ? 'per-layer ratios' : ''].filter(Boolean);
-  return `${parts.join(', ') || 'explicit channels'} removed, ${o.scope ?? 'auto'}`;
+  const time = [t.latency !== undefined ? `to ${Math.round(t.latency * 100)}% of the original's time` : '', t.speedup !== undefined ? `for a ${t.speedup}× speed-up` : ''].filter(Boolean);
+  return `${[parts.length ? `${parts.join(', ')} removed` : '', ...time].filter(Boolean).join(', ') || 'explicit channels removed'}, ${o.scope ?? 'auto'}`;
 }
 
 /** How a pruned model is recovered before it is stored (none: as surgery left it). */
@@ -275,6 +294,8 @@ const AUTO_ALLOCATION_MAX_UNKNOWNS = 1200;
 export async function planFor(ctx: WorkerContext, modelId: string, datasetId: string | null, analysis: AnalysisResult, o: PruneOptionsApi, method: RecoverMethod | 'none', job: JobOptions): Promise<PlanResult> {
   const scope = o.scope ?? 'auto';
   if (scope === 'error') return planByError(ctx, modelId, datasetId, analysis, o, job);
+  // a time target is planned from the latency table (importance per ms saved), not by reconstruction error
+  if (hasLatencyTarget(o)) return plan(ctx, modelId, analysis, o, job);
   if (scope === 'auto' && method === 'reconstruct' && datasetId && o.target.macs !== undefined && !o.target.ratios) {
     const inner = await plan(ctx, modelId, analysis, { ...o, scope: 'inner' });
     if (Object.values(inner.ratios).some((r) => r > 0) && !inner.warnings?.length) {
@@ -292,7 +313,7 @@ export async function planFor(ctx: WorkerContext, modelId: string, datasetId: st
 /** scope 'error': per-group ratios from measured reconstruction error under the MACs target, then a plan with them. */
 async function planByError(ctx: WorkerContext, modelId: string, datasetId: string | null, analysis: AnalysisResult, o: PruneOptionsApi, job: JobOptions, maxUnknowns?: number): Promise<PlanResult> {
   if (!datasetId) throw new StudioError('bad-input', "Scope 'error' measures reconstruction errors on calibration images: choose a dataset.");
-  if (o.target.macs === undefined) throw new StudioError('bad-input', "Scope 'error' allocates under a MACs target: pass target.macs.");
+  if (o.target.macs === undefined || hasLatencyTarget(o)) throw new StudioError('bad-input', "Scope 'error' allocates under a MACs target: pass target.macs (and no latency or speed-up target; those plan from the latency table).");
   const { model, graph } = await graphOf(ctx, modelId);
   const ds = await loadDataset(ctx, datasetId);
   validateForDataset(model, { imageSize: ds.info.imageSize, classes: ds.info.classes });

@@ -17,7 +17,9 @@ import type * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors';
 import type { ChannelGroup, DependencyGraph } from '../graph/types';
 import type { Analysis } from '../importance/analyze';
+import type { LatencyTable } from '../metrics/layer-latency';
 import { countAfterPruning } from '../prune';
+import { LatencyEstimator } from './latency-estimate';
 
 export interface PlanTarget {
   /** Fraction of MACs to remove (0..1). */
@@ -26,6 +28,10 @@ export interface PlanTarget {
   params?: number;
   /** Per group id or layer name: fraction of channels to remove (HRank-style lists). */
   ratios?: Record<string, number>;
+  /** Estimated batch-1 time as a fraction (0..1] of the original's measured time; needs a latency table. */
+  latency?: number;
+  /** Estimated speed-up over the original's measured time (≥ 1); the same as latency: 1 / speedup. */
+  speedup?: number;
 }
 
 export type PlanScope = 'uniform' | 'global' | 'inner' | 'auto' | 'error';
@@ -53,6 +59,11 @@ export interface PlanOptions {
   protect?: string[];
   /** Largest fraction removed from one group (default 0.9). */
   maxRatio?: number;
+  /**
+   * Measured per-layer latency (metrics/layer-latency.ts) of this model on the device and backend that will run it:
+   * needed by latency / speedup targets, and when given every plan states its estimated time.
+   */
+  latencyTable?: LatencyTable;
 }
 
 export interface Plan {
@@ -70,6 +81,24 @@ export interface Plan {
   /** The scope the plan used ('auto' resolved) and why. */
   scope: Exclude<PlanScope, 'auto' | 'error'>;
   scopeReason?: string;
+  /** With a latency table: the original's measured time, the goal (latency targets) and the plan's estimate. */
+  latency?: PlanLatency;
+}
+
+export interface PlanLatency {
+  backend: string;
+  threads?: number;
+  /** The model as it is (what time targets are fractions of). */
+  baseMs: number;
+  /** Its deploy version (BatchNorm folded, activations fused), unpruned. */
+  deployMs: number;
+  goalMs?: number;
+  /** Estimated time of the plan's deploy version (prune, then optimise). */
+  estimatedMs: number;
+  /** baseMs / estimatedMs. */
+  estimatedSpeedup: number;
+  /** What the table's layers do not explain, counted as unchanged by pruning. */
+  fixedMs: number;
 }
 
 interface Eligible {
@@ -104,12 +133,13 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
   if (opts.scope === 'auto') {
     const inner = makePlan(model, graph, analysis, { ...opts, scope: 'inner' });
     const reached = inner.warnings.length === 0 && Object.values(inner.ratios).some((r) => r > 0);
-    if (reached || !(opts.target.macs !== undefined || opts.target.params !== undefined)) {
+    if (reached || !(opts.target.macs !== undefined || opts.target.params !== undefined || latencyGoal(opts) !== undefined)) {
       return { ...inner, scopeReason: 'auto: inner channels only (residual streams and concatenated features kept whole), which reconstruction recovers best; the target is reachable that way' };
     }
-    const uniform = makePlan(model, graph, analysis, { ...opts, scope: 'uniform' });
+    // a latency goal over every group ranks channels by time saved per importance (global); MACs/params: uniform
+    const uniform = makePlan(model, graph, analysis, { ...opts, scope: latencyGoal(opts) !== undefined ? 'global' : 'uniform' });
     const why = Object.values(inner.ratios).some((r) => r > 0) ? 'pruning inner channels alone cannot reach the target' : 'the model has no inner (non-stream) channel groups';
-    return { ...uniform, scopeReason: `auto: uniform over every group, because ${why}` };
+    return { ...uniform, scopeReason: `auto: ${uniform.scope} over every group, because ${why}` };
   }
   const scope = opts.scope;
   const { target } = opts;
@@ -120,6 +150,14 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
     const v = target[k];
     if (v !== undefined && !(v >= 0 && v < 1)) throw new StudioError('bad-input', `Plan target ${k} must be a fraction in [0, 1), got ${v}.`);
   }
+  const goalMs = latencyGoal(opts);
+  const estimator = opts.latencyTable ? new LatencyEstimator(opts.latencyTable, model, graph) : null;
+  const groupIndex = new Map(graph.groups.map((g, i) => [g.id, i]));
+  const keptVector = (removed: Map<string, number>): Float64Array => {
+    const kept = Float64Array.from(graph.groups, (g) => g.channels);
+    for (const [id, n] of removed) kept[groupIndex.get(id)!] = kept[groupIndex.get(id)!]! - n;
+    return kept;
+  };
   const protect = new Set(opts.protect ?? []);
   const scores = new Map(analysis.groups.map((g) => [g.id, g]));
   const eligible: Eligible[] = [];
@@ -155,12 +193,16 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
     for (const e of eligible) kept[e.group.id] = e.group.channels - (removed.get(e.group.id) ?? 0);
     return countAfterPruning(model, graph, kept);
   };
-  const meets = (c: { params: number; macs: number }): boolean =>
+  const meetsCounts = (c: { params: number; macs: number }): boolean =>
     (target.macs === undefined || c.macs <= base.macs * (1 - target.macs)) && (target.params === undefined || c.params <= base.params * (1 - target.params));
-  const hasBudget = target.macs !== undefined || target.params !== undefined;
+  const meetsTime = (removed: Map<string, number>): boolean => goalMs === undefined || estimator!.estimate(keptVector(removed)) <= goalMs;
+  const meetsAll = (removed: Map<string, number>): boolean => meetsCounts(cost(removed)) && meetsTime(removed);
+  const hasBudget = target.macs !== undefined || target.params !== undefined || goalMs !== undefined;
 
   let removed = new Map<string, number>();
-  if (scope === 'global' && hasBudget) {
+  if (goalMs !== undefined && scope !== 'uniform') {
+    removed = greedyByTime(eligible, removedCount, estimator!, groupIndex, keptVector, goalMs, (r) => meetsCounts(cost(r)), (r) => cost(r).macs, warnings);
+  } else if (scope === 'global' && hasBudget) {
     // channels in ascending normalised score, each group's list truncated at its cap
     const all: { g: number; v: number; c: number }[] = [];
     eligible.forEach((e, gi) => e.order.forEach((c) => all.push({ g: gi, v: e.norm[c]!, c })));
@@ -172,7 +214,7 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
       for (let i = 0; i < t; i++) wish[list[i]!.g]!++;
       return new Map(eligible.map((e, gi) => [e.group.id, removedCount(e, wish[gi]!)]));
     };
-    removed = bisectInt(list.length, (t) => meets(cost(at(t))), at, warnings);
+    removed = bisectInt(list.length, (t) => meetsAll(at(t)), at, warnings);
   } else {
     const weights = target.ratios ? ratioLookup(graph.groups, target.ratios) : null;
     const w = (e: Eligible): number => (weights ? weights.get(e.group.id) ?? 0 : 1);
@@ -186,7 +228,7 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
       const hi = maxW > 0 ? maxRatio / maxW : 0;
       // bisection over r in [0, hi] on a fine integer grid
       const steps = 4096;
-      const t = bisectStep(steps, (t) => meets(cost(at((t / steps) * hi))));
+      const t = bisectStep(steps, (t) => meetsAll(at((t / steps) * hi)));
       if (t > steps) {
         warnings.push('The target cannot be reached within maxRatio/minChannels: the plan removes as much as allowed.');
         removed = at(hi);
@@ -197,7 +239,7 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
         // the lowest removed fraction: ratios stay uniform to within one step, overshoot is tiny.
         removed = at(((t - 1) / steps) * hi);
         const upper = at((t / steps) * hi);
-        while (!meets(cost(removed))) {
+        while (!meetsAll(removed)) {
           let best: Eligible | null = null;
           let bestRatio = Infinity;
           for (const e of eligible) {
@@ -234,8 +276,88 @@ export function makePlan(model: tf.LayersModel, graph: DependencyGraph, analysis
     ratios[e.group.id] = n / e.group.channels;
   }
   const final = cost(removed);
-  if (hasBudget && !meets(final) && warnings.length === 0) warnings.push('The target could not be reached.');
-  return { keep, remove, macs: final.macs, params: final.params, baseMacs: base.macs, baseParams: base.params, ratios, warnings, scope };
+  if (hasBudget && !meetsAll(removed) && warnings.length === 0) warnings.push('The target could not be reached.');
+  let latency: PlanLatency | undefined;
+  if (estimator) {
+    const t = estimator.table;
+    const estimatedMs = estimator.estimate(keptVector(removed));
+    latency = {
+      backend: t.backend, ...(t.threads !== undefined ? { threads: t.threads } : {}), baseMs: t.wholeMs, deployMs: t.deployMs, ...(goalMs !== undefined ? { goalMs } : {}),
+      estimatedMs, estimatedSpeedup: t.wholeMs / estimatedMs, fixedMs: t.fixedMs,
+    };
+  }
+  return { keep, remove, macs: final.macs, params: final.params, baseMacs: base.macs, baseParams: base.params, ratios, warnings, scope, ...(latency ? { latency } : {}) };
+}
+
+/** The latency goal in ms of a plan's target (latency fraction and/or speed-up; the stricter wins), or undefined. */
+function latencyGoal(opts: PlanOptions): number | undefined {
+  const { latency, speedup } = opts.target;
+  if (latency === undefined && speedup === undefined) return undefined;
+  if (latency !== undefined && !(latency > 0 && latency <= 1)) throw new StudioError('bad-input', `Plan target latency is a fraction of the original's time in (0, 1], got ${latency}.`);
+  if (speedup !== undefined && !(speedup >= 1 && Number.isFinite(speedup))) throw new StudioError('bad-input', `Plan target speedup must be ≥ 1, got ${speedup}.`);
+  const table = opts.latencyTable;
+  if (!table) throw new StudioError('bad-input', 'A latency or speed-up target needs a per-layer latency table measured on this device (studio.plan and studio.prune measure it).');
+  const fraction = Math.min(latency ?? 1, speedup !== undefined ? 1 / speedup : 1);
+  return table.wholeMs * fraction;
+}
+
+/**
+ * Latency-aware removal: one rounding step at a time, from the group whose next channels cost the least importance
+ * (normalised score) per millisecond of estimated time saved, until the estimate meets the goal; then, if a MACs or
+ * params target is still unmet, per MAC saved. Groups whose next step saves no measurable time wait.
+ */
+function greedyByTime(
+  eligible: Eligible[], removedCount: (e: Eligible, wish: number) => number, est: LatencyEstimator, groupIndex: Map<string, number>,
+  keptVector: (removed: Map<string, number>) => Float64Array, goalMs: number, meetsCounts: (removed: Map<string, number>) => boolean,
+  macsOf: (removed: Map<string, number>) => number, warnings: string[],
+): Map<string, number> {
+  const removed = new Map(eligible.map((e) => [e.group.id, 0]));
+  const kept = keptVector(removed);
+  const nextOf = (e: Eligible): number => {
+    const cur = removed.get(e.group.id)!;
+    for (let wish = cur + 1; wish <= e.cap; wish++) {
+      const n = removedCount(e, wish);
+      if (n > cur) return n;
+    }
+    return cur;
+  };
+  for (;;) {
+    const timeMet = est.estimate(kept) <= goalMs;
+    if (timeMet && meetsCounts(removed)) break;
+    const macsNow = timeMet ? macsOf(removed) : 0;
+    let best: { e: Eligible; next: number; priority: number } | null = null;
+    for (const e of eligible) {
+      const cur = removed.get(e.group.id)!;
+      const next = nextOf(e);
+      if (next <= cur) continue;
+      let lost = 0;
+      for (let i = cur; i < next; i++) lost += Math.max(0, e.norm[e.order[i]!]!) + 1e-6;
+      const gi = groupIndex.get(e.group.id)!;
+      let saved: number;
+      if (!timeMet) {
+        const before = est.groupMs(gi, kept);
+        kept[gi] = e.group.channels - next;
+        saved = before - est.groupMs(gi, kept);
+        kept[gi] = e.group.channels - cur;
+      } else {
+        removed.set(e.group.id, next);
+        saved = macsNow - macsOf(removed);
+        removed.set(e.group.id, cur);
+      }
+      if (!(saved > 1e-12)) continue;
+      const priority = lost / saved;
+      if (!best || priority < best.priority) best = { e, next, priority };
+    }
+    if (!best) {
+      warnings.push(timeMet
+        ? 'The MACs/params target cannot be reached within maxRatio/minChannels: the plan removes as much as allowed.'
+        : `The latency target cannot be reached within maxRatio/minChannels: estimated ${est.estimate(kept).toFixed(2)} ms against a goal of ${goalMs.toFixed(2)} ms (the part pruning does not change is ${est.table.fixedMs.toFixed(2)} ms).`);
+      break;
+    }
+    removed.set(best.e.group.id, best.next);
+    kept[groupIndex.get(best.e.group.id)!] = best.e.group.channels - best.next;
+  }
+  return removed;
 }
 
 /** Smallest t in [0, n] with ok(t) (ok assumed monotone), n + 1 if none. */

@@ -23,6 +23,10 @@ interface Term {
   macScale: number;
 }
 interface LayerCost {
+  name: string;
+  className: string;
+  /** The layer's MACs are counted (conv / dense / depthwise / separable, not fixed plumbing). */
+  countsMacs: boolean;
   inForm: Form;
   outForm: Form;
   terms: Term[];
@@ -77,7 +81,7 @@ function buildCostModel(model: tf.LayersModel, graph: DependencyGraph): CostMode
       const macScale = countsMacs && macsRule.weights.includes(w.name) ? spatialSize : 0;
       return { k, useIn, useOut, macScale };
     });
-    out.push({ inForm: formOf(plan.input), outForm: formOf(plan.output), terms });
+    out.push({ name: plan.name, className: plan.className, countsMacs: Boolean(countsMacs), inForm: formOf(plan.input), outForm: formOf(plan.output), terms });
   }
   const cm: CostModel = {
     layers: out,
@@ -92,11 +96,7 @@ function buildCostModel(model: tf.LayersModel, graph: DependencyGraph): CostMode
   return cm;
 }
 
-function evalForm(f: Form, kept: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < f.groups.length; i++) s += f.coefs[i] * kept[f.groups[i]];
-  return s;
-}
+const evalForm = widthOf;
 
 function evaluate(cm: CostModel, kept: Float64Array): { params: number; macs: number } {
   let params = 0;
@@ -118,12 +118,40 @@ function evaluate(cm: CostModel, kept: Float64Array): { params: number; macs: nu
  * kept in each group (missing groups keep all). Pure arithmetic; cached per graph.
  */
 export function countAfterPruning(model: tf.LayersModel, graph: DependencyGraph, keptPerGroup: Record<string, number>): { params: number; macs: number } {
+  const cm = costModel(model, graph);
+  const r = evaluate(cm, keptVector(cm, keptPerGroup));
+  return { params: Math.round(r.params + cm.paramsOffset), macs: Math.round(r.macs + cm.macsOffset) };
+}
+
+function costModel(model: tf.LayersModel, graph: DependencyGraph): CostModel {
   if (graph.model !== model) throw new StudioError('bad-input', 'countAfterPruning: the graph was built for a different model.');
   let cm = cache.get(graph);
   if (!cm) {
     cm = buildCostModel(model, graph);
     cache.set(graph, cm);
   }
+  return cm;
+}
+
+/** A layer's channel count as a linear form Σ coefs[i] · kept[groups[i]] over the graph's group indices. */
+export interface WidthForm { groups: Int32Array; coefs: Float64Array }
+
+/** Per MACs-counting layer (conv, dense, depthwise, separable): how its input and output widths follow the groups. */
+export interface LayerWidthForm { name: string; className: string; inForm: WidthForm; outForm: WidthForm }
+
+/** The width forms of every MACs-counting layer (group indices are positions in graph.groups). */
+export function layerWidthForms(model: tf.LayersModel, graph: DependencyGraph): LayerWidthForm[] {
+  return costModel(model, graph).layers.filter((l) => l.countsMacs).map((l) => ({ name: l.name, className: l.className, inForm: l.inForm, outForm: l.outForm }));
+}
+
+/** A width form's value for kept channel counts indexed like graph.groups. */
+export function widthOf(f: WidthForm, kept: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < f.groups.length; i++) s += f.coefs[i]! * kept[f.groups[i]!]!;
+  return s;
+}
+
+function keptVector(cm: CostModel, keptPerGroup: Record<string, number>): Float64Array {
   const kept = cm.full.slice();
   for (const [id, n] of Object.entries(keptPerGroup)) {
     const gi = cm.index.get(id);
@@ -131,6 +159,5 @@ export function countAfterPruning(model: tf.LayersModel, graph: DependencyGraph,
     if (!(n >= 0 && n <= cm.full[gi])) throw new StudioError('bad-input', `countAfterPruning: group "${id}" cannot keep ${n} of ${cm.full[gi]} channels.`);
     kept[gi] = n;
   }
-  const r = evaluate(cm, kept);
-  return { params: Math.round(r.params + cm.paramsOffset), macs: Math.round(r.macs + cm.macsOffset) };
+  return kept;
 }

@@ -8,7 +8,7 @@ import { buildDependencyGraph } from '../graph';
 import type { DependencyGraph } from '../graph/types';
 import { rebuildPruned } from './surgery';
 
-export { countAfterPruning } from './cost';
+export { countAfterPruning, layerWidthForms, widthOf, type LayerWidthForm, type WidthForm } from './cost';
 
 export interface PruneOptions {
   /** Fewest channels a group keeps (default 1, never below 1). */

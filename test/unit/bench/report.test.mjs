@@ -7,6 +7,21 @@ const lat = (median) => ({ medianMs: median, p90Ms: median * 1.2, minMs: median 
 const ok = (result) => ({ status: 'ok', result });
 const base = { params: 853018, macs: 125485706, flops: 250971412 };
 
+const pairOf = (median, low, high, a = 20) => ({ pairs: 60, threads: 2, a: lat(a), b: lat(a / median), ratio: { median, low, high }, verdict: 'b-faster', load: { before: { contention: 1.02 }, after: { contention: 1.05 } } });
+function speedupResult() {
+  return {
+    arch: 'resnet56', backend: 'wasm', original: { macs: 125e6, params: 853e3 },
+    versions: {
+      optimized: { macs: 125e6 }, pruned: { macs: 62.5e6 }, prunedOptimized: { macs: 62.5e6 },
+      latencyPlan: { macs: 25e6, plan: { latency: { estimatedSpeedup: 2.01 }, warnings: [] } }, latencyPlanOptimized: { macs: 25e6 },
+    },
+    timings: {
+      'original/optimized': pairOf(1.31, 1.28, 1.35), 'original/pruned': pairOf(1.2, 1.1, 1.3), 'original/prunedOptimized': pairOf(1.84, 1.8, 1.9),
+      'original/latencyPlanOptimized': pairOf(2.05, 2.0, 2.1), 'optimized/prunedOptimized': pairOf(1.41, 1.38, 1.44),
+    },
+  };
+}
+
 function results() {
   return {
     mode: 'full', startedAt: '2026-11-25T09:00:00Z',
@@ -27,6 +42,8 @@ function results() {
         latency: { wasm: lat(12) }, baseLatency: { wasm: lat(20) },
       }),
       'prune-only:resnet20:hrank': ok({ criterion: 'hrank', analysis: { ms: 5000, images: 512 }, base: { params: 269722, macs: 40551040, flops: 81102080 }, pruned: { params: 134800, macs: 20100000, flops: 40200000, top1Test0to999: 0.456 }, macsRatio: 0.4957, baseLatency: lat(6), latency: lat(4) }),
+      'speedup:resnet56:wasm': ok(speedupResult()),
+      'speedup:vgg16:wasm': { status: 'error', error: { message: 'boom in vgg' } },
       'zoo-train:vgg16': ok({ arch: 'vgg16', options: { epochs: 1, batchSize: 32, lr: 0.05, schedule: 'cosine' }, data: 'real CIFAR-10 train images 0–1999 (lossless)', backend: 'wasm', params: 14991946, macs: 313463808, trainMs: 600000, history: [{ imagesPerSecond: 3.3 }], top1Test0to999: 0.21, latencyWasm: lat(24), pruned: { params: 7400000, macs: 156000000, top1Test0to999: 0.15, latencyWasm: lat(13) } }),
     },
   };
@@ -57,6 +74,14 @@ describe('bench report', () => {
     expect(md).toMatch(/vgg16 \| 14\.99M → 7\.40M \| 313\.46M → 156\.00M/);
     expect(md).toContain('21.0 % → 15.0 %');
     expect(md).toContain('real CIFAR-10 train images 0–1999 (lossless)');
+  });
+
+  it('shows the speed-up table with intervals, the ratio to the MACs ratio and the latency plan', () => {
+    expect(md).toContain('## 9. Speed-up');
+    expect(md).toMatch(/\| resnet56 \| wasm \| 2 \| ×2\.00 \| ×1\.31 \(1\.28–1\.35\) \| ×1\.20 \(1\.10–1\.30\) \| \*\*×1\.84 \(1\.80–1\.90\)\*\* \| 0\.92 \| ×1\.41 \(1\.38–1\.44\) \|/);
+    expect(md).toContain('×5.00, ×2.01 → ×2.05 (2.00–2.10)');
+    expect(md).toContain('1.02 / 1.05');
+    expect(md).toMatch(/\| vgg16 \| wasm \| failed: boom in vgg/);
   });
 
   it('labels the published numbers as theirs', () => {
