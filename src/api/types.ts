@@ -104,6 +104,8 @@ export interface TrainOptionsApi {
   checkpointEvery?: { batches?: number; minutes?: number };
   /** Fine-tuning: distil from this model id. */
   teacherId?: string;
+  /** Auto-evaluation of the new version on the first N test images (default 1,000; false = none): TrainResult.evaluation. */
+  evaluate?: number | false;
   temperature?: number;
   alpha?: number;
   name?: string;
@@ -115,7 +117,11 @@ export interface TrainResult {
   model: ModelInfo; history: EpochPoint[]; runId: string; stoppedEarly?: string;
   /** Set when the time budget ended the run (epoch 1-based, batches done of the epoch's batches). */
   stoppedAtBudget?: { epoch: number; batch: number; batches: number; elapsedMs: number; budgetMs: number };
+  /** Top-1/top-5 of the new version on the first test images (auto-evaluation, `evaluate`). */
+  evaluation?: RunEvaluation;
 }
+
+export interface RunEvaluation { top1: number; top5: number; count: number; split: string; start: number; end: number; at: number }
 
 export interface RunSummary {
   runId: string;
@@ -134,6 +140,8 @@ export interface RunSummary {
   /** The backend the run trained on, and why it was chosen. */
   backend?: string;
   backendReason?: string;
+  /** The result's auto-evaluation (top-1 on the first test images), once the run is done. */
+  evaluation?: RunEvaluation;
 }
 
 export interface EvaluateOptions { split?: 'train' | 'test' | 'val'; start?: number; end?: number; batchSize?: number }
@@ -148,6 +156,8 @@ export type Criterion = 'hrank' | 'chip' | 'apoz' | 'mean' | 'l1' | 'l2' | 'fpgm
 
 export interface AnalyzeOptions { criterion: Criterion; batches?: number; batchSize?: number; seed?: number }
 export interface AnalysisResult { criterion: Criterion; groups: { id: string; layers: string[]; channels: number; scores: number[] }[]; warnings: string[]; images: number; ms: number; /** Statistics workers used (HRank/CHIP run on a pool in the browser; 1 = on the engine thread). */ workers?: number }
+/** An analysis as stored with the model version it scored (`studio.analyses(modelId)`; one per model and criterion). */
+export interface StoredAnalysis extends AnalysisResult { id: string; modelId: string; datasetId: string | null; createdAt: number }
 
 export interface PlanTarget {
   macs?: number; params?: number; ratios?: Record<string, number>;
@@ -193,9 +203,11 @@ export interface RecoverOptionsApi {
 }
 export type RecoverMethodApi = 'none' | 'bn' | 'reconstruct';
 /** studio.prune options: analysis + plan + recovery (default 'reconstruct' when a dataset is given) + evaluation. */
-export type PruneOptionsApi = AnalyzeOptions & PlanOptionsApi & RecoverOptionsApi & { recover?: RecoverMethodApi; evaluate?: boolean; name?: string; evalLimit?: number };
+/** `evaluate` (prune, pruneModel, reconstruct, train, fineTune): top-1 of the new version on the first N test images (default 1,000; true = evalLimit; false = none). */
+export type EvaluateOption = boolean | number;
+export type PruneOptionsApi = AnalyzeOptions & PlanOptionsApi & RecoverOptionsApi & { recover?: RecoverMethodApi; evaluate?: EvaluateOption; name?: string; evalLimit?: number };
 /** studio.pruneModel options. evaluate: top-1 on the test split's first evalLimit (default 1,000) images, before and after recovery. */
-export type PruneModelOptionsApi = RecoverOptionsApi & { minChannels?: number; roundTo?: number; protect?: string[]; name?: string; recover?: RecoverMethodApi; datasetId?: string; evaluate?: boolean; evalLimit?: number };
+export type PruneModelOptionsApi = RecoverOptionsApi & { minChannels?: number; roundTo?: number; protect?: string[]; name?: string; recover?: RecoverMethodApi; datasetId?: string; evaluate?: EvaluateOption; evalLimit?: number };
 export interface ReconstructResult { model: ModelInfo; recover: RecoverSummary; top1Before?: number; top1After?: number }
 
 export interface IterativeOptionsApi {
@@ -221,6 +233,8 @@ export interface IterativeOptionsApi {
   images?: number;
   /** Fine-tuning time for the whole run, shared equally by the steps (each fine-tune stops at its share). */
   timeBudgetMs?: number;
+  /** Auto-evaluation of every step's pruned and fine-tuned versions on the first N test images (default 1,000; false = none). */
+  evaluate?: number | false;
 }
 export interface IterativeResult { runId: string; versions: ModelInfo[]; final: ModelInfo }
 
@@ -345,7 +359,7 @@ export interface StudioApi {
   /** The plan studio.prune would use with reconstruction: 'auto'/'error' scopes allocate by measured reconstruction error on the dataset. */
   allocate(modelId: string, datasetId: string, analysis: AnalysisResult, options: PlanOptionsApi & RecoverOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<PlanResult>;
   /** Recovers a pruned version against the model it was pruned from (a new version): reconstruction or BN recalibration. */
-  reconstruct(prunedId: string, originalId: string, datasetId: string, options?: RecoverOptionsApi & { method?: 'bn' | 'reconstruct'; evaluate?: boolean; evalLimit?: number; name?: string }, onProgress?: OnProgress, jobId?: string): Promise<ReconstructResult>;
+  reconstruct(prunedId: string, originalId: string, datasetId: string, options?: RecoverOptionsApi & { method?: 'bn' | 'reconstruct'; evaluate?: EvaluateOption; evalLimit?: number; name?: string }, onProgress?: OnProgress, jobId?: string): Promise<ReconstructResult>;
   /** Prunes each group alone at a few ratios (by the analysis' scores) and measures top-1 on test images: one curve per group. */
   sensitivity(modelId: string, datasetId: string, analysis: AnalysisResult, options?: SensitivityOptionsApi, onProgress?: OnProgress, jobId?: string): Promise<SensitivityResult>;
   /** Per-group ratios from sensitivity curves that meet a MACs reduction target (feed them to plan as target.ratios). */
@@ -379,4 +393,11 @@ export interface StudioApi {
   verifyTflite(modelId: string, file: Blob, datasetId: string, options?: { images?: number; weights?: WeightMode }, onProgress?: OnProgress, jobId?: string): Promise<VerifyResult>;
   /** Batch-1 latency of a .tflite file in LiteRT.js (CPU / XNNPACK, one thread): warm-up, then ≥ runs timed runs for ≥ minTimeMs. */
   benchmarkTflite(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: OnProgress, jobId?: string): Promise<{ medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }>;
+
+  // results that stay
+  /** The model's stored analyses (every `analyze` result is kept with its model version), newest first. */
+  analyses(modelId: string): Promise<StoredAnalysis[]>;
+  deleteAnalysis(id: string): Promise<void>;
+  /** Deletes a run record and its checkpoint (an interrupted run the user discards); the models it made stay. */
+  deleteRun(runId: string): Promise<void>;
 }

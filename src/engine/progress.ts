@@ -10,6 +10,8 @@ export interface Progress {
   message?: string;
   /** Optional structured payload (e.g. live training metrics). */
   data?: Record<string, number | string | number[]>;
+  /** The backend the job runs on (set by the job wrapper for jobs that hold one backend). */
+  backend?: string;
 }
 
 export type ProgressFn = (p: Progress) => void;
@@ -48,4 +50,28 @@ export function nextTick(): Promise<void> {
 export function subJob<J extends JobOptions>(job: J, lo: number, hi: number): J {
   const on = job.onProgress;
   return on ? { ...job, onProgress: (p: Progress) => on({ ...p, fraction: lo + (hi - lo) * p.fraction }) } : job;
+}
+
+/**
+ * The progress a job reports to the page: every event gets `backend` (when the job holds one) and, when the
+ * operation did not estimate one, an ETA from the elapsed time and the fraction done since the fraction last went
+ * back (a new pass or phase restarting at 0). No ETA in the first 500 ms or at fraction 0.
+ */
+export function jobProgress(on: ProgressFn, o: { backend?: () => string | undefined; now?: () => number } = {}): ProgressFn {
+  const now = o.now ?? (() => performance.now());
+  let t0: number | undefined;
+  let f0 = 0;
+  let last = 0;
+  return (p) => {
+    const t = now();
+    if (t0 === undefined || p.fraction < last - 1e-9 || p.phase === 'queued') {
+      t0 = t;
+      f0 = p.fraction;
+    }
+    last = p.fraction;
+    let etaMs = p.etaMs;
+    if (etaMs === undefined && p.fraction > f0 && p.fraction < 1 && t - t0! >= 500) etaMs = ((t - t0!) * (1 - p.fraction)) / (p.fraction - f0);
+    const backend = p.backend ?? o.backend?.();
+    on({ ...p, ...(etaMs !== undefined ? { etaMs } : {}), ...(backend ? { backend } : {}) });
+  };
 }

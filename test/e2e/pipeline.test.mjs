@@ -79,25 +79,37 @@ describe('pipeline through window.studio', () => {
     });
     await page.reload();
     await page.waitForFunction(() => typeof window.studio === 'object');
-    const result = await page.evaluate(async (id) => {
+    const before = await page.evaluate(async (id) => {
       const s = window.studio;
       // The old page's worker holds the run's lock until the browser has torn it down: until then the run shows as
       // running elsewhere. Wait (bounded) for that before reading its status.
-      let before = (await s.runs()).find((x) => x.runId === id);
-      for (let i = 0; i < 60 && before?.status === 'running'; i++) {
+      let run = (await s.runs()).find((x) => x.runId === id);
+      for (let i = 0; i < 60 && run?.status === 'running'; i++) {
         await new Promise((r) => setTimeout(r, 250));
-        before = (await s.runs()).find((x) => x.runId === id);
+        run = (await s.runs()).find((x) => x.runId === id);
       }
       await s.setBackend('wasm');
-      const res = await s.resumeRun(id);
-      const after = (await s.runs()).find((x) => x.runId === id);
-      return { before, res, after };
+      return run;
     }, runId);
-    assert.equal(result.before.status, 'interrupted');
-    assert.ok(result.before.epochsDone >= 1 && result.before.epochsDone < 3);
-    assert.deepEqual(result.res.history.map((h) => h.epoch), [1, 2, 3], 'the resumed run continues the same history');
+    assert.equal(before.status, 'interrupted');
+    assert.ok(before.epochsDone >= 1 && before.epochsDone < 3);
+    // The banner at the top of the page offers the interrupted run; Resume continues it there.
+    const offer = page.getByTestId('resume-run').first();
+    await offer.waitFor({ timeout: 60_000 });
+    assert.match(await offer.textContent(), /Training of .* stopped at epoch \d\/3/);
+    await page.getByTestId('resume-run-start').first().click();
+    await page.getByTestId('resume-finished').waitFor({ timeout: 180_000 });
+    const result = await page.evaluate(async (id) => {
+      const s = window.studio;
+      const after = (await s.runs()).find((x) => x.runId === id);
+      const model = (await s.models()).find((m) => m.id === after.resultModelId);
+      return { after, model };
+    }, runId);
+    assert.deepEqual(result.after.history.map((h) => h.epoch), [1, 2, 3], 'the resumed run continues the same history');
     assert.equal(result.after.status, 'done');
-    assert.equal(result.res.model.parentId, modelId);
+    assert.equal(result.model.parentId, modelId);
+    assert.ok(result.after.evaluation?.count > 0, 'the resumed run\'s version was evaluated on test images');
+    assert.equal(await page.getByTestId('resume-run').count(), 0, 'nothing left to resume');
     void dsId;
     await context.close();
   });

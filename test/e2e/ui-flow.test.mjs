@@ -1,6 +1,7 @@
 /**
- * The main UI flow on a tiny demo dataset: create a zoo model → layers → train 1 epoch (live curves) → analyse (L1) →
- * plan preview → prune → fine-tune → compare table. Setup (a small demo dataset) goes through window.studio for speed.
+ * The main UI flow on a tiny demo dataset: create a zoo model → layers → train 1 epoch (live curves, auto-evaluated
+ * top-1 staying on the Train tab) → analyse (L1) → reload (the analysis, curves and top-1 are still there) → plan
+ * preview → prune → fine-tune → compare table (every derived version with a top-1). Setup (a small demo dataset) goes through window.studio for speed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +62,9 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await page.getByTestId('train-start').click();
     await waitFor('train-result');
     await page.getByTestId('training-curves').waitFor();
+    // the run stays on its page: the Train tab, its curves and the new version's auto-evaluated top-1
+    assert.equal(await page.getByTestId('tab-train').getAttribute('aria-selected'), 'true');
+    assert.match(await page.getByTestId('train-top1').textContent(), /%/);
     await noBanner();
   });
 
@@ -70,6 +74,21 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await page.getByTestId('analyse-start').click();
     await waitFor('analysis-result');
     assert.ok(await page.getByTestId('score-group').count() > 3);
+    await noBanner();
+  });
+
+  it('after a reload the analysis, the run\'s curves and its top-1 are still there', async () => {
+    await page.reload();
+    await page.waitForFunction(() => typeof window.studio === 'object');
+    await page.getByTestId('nav-prune').click();
+    await waitFor('prune-scores');
+    assert.equal(await page.getByText('No importance scores for this model yet').count(), 0);
+    assert.match(await page.getByTestId('prune-scores').textContent(), /L1/);
+    await page.getByTestId('nav-model').click();
+    await page.getByTestId('tab-train').click();
+    await waitFor('train-result');
+    await page.getByTestId('training-curves').waitFor();
+    assert.match(await page.getByTestId('train-top1').textContent(), /%/);
     await noBanner();
   });
 
@@ -127,6 +146,11 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await waitFor('report-table');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="report-row"]').length >= 3, null, LONG);
     await page.screenshot({ path: '/tmp/ui-flow-deploy.png', fullPage: true });
+    // every version the pipeline made (trained, pruned, fine-tuned) was evaluated automatically: a top-1 in Compare
+    const rows = await page.evaluate(() => window.studio.report());
+    const derived = rows.filter((r) => r.parentId);
+    assert.ok(derived.length >= 3, `${derived.length} derived versions`);
+    assert.deepEqual(derived.filter((r) => typeof r.top1 !== 'number').map((r) => r.name), [], 'every derived version has a top-1');
     await noBanner();
     assert.deepEqual(errors, []);
   });

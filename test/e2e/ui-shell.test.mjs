@@ -31,6 +31,17 @@ describe('UI shell (built app)', () => {
     await page.getByTestId('backend-panel').waitFor();
     assert.ok(await page.getByTestId('backend-wasm').isVisible());
     await page.screenshot({ path: '/tmp/ui-desktop-backends.png' });
+    // On a software GPU adapter the status bar says a faster backend exists and switches to it in one click.
+    const list = await page.evaluate(() => window.studio.backends());
+    const webgl = list.find((b) => b.name === 'webgl');
+    if (webgl?.available && webgl.softwareAdapter && list.find((b) => b.defaultReason)?.name === 'wasm') {
+      await page.getByTestId('use-webgl').click();
+      await page.getByTestId('backend-hint').waitFor({ timeout: 60_000 });
+      assert.match(await page.getByTestId('backend-hint').textContent(), /wasm (is|trains) .*faster than software webgl/);
+      await page.getByTestId('backend-hint-switch').click();
+      await page.waitForFunction(() => /wasm/.test(document.querySelector('[data-testid="active-backend"]')?.textContent ?? ''), null, { timeout: 60_000 });
+      assert.equal(await page.getByTestId('backend-hint').count(), 0);
+    }
     // Routing by hash (reload on a deep link).
     await page.goto(`${env.url}#/prune`);
     await page.getByTestId('step-prune').waitFor();

@@ -5,7 +5,8 @@
 import type { BackendName } from '../../engine/backends/types';
 import type { ImageDecoder } from '../../engine/data/custom';
 import type { ModelInfo } from '../../engine/models/types';
-import type { JobOptions } from '../../engine/progress';
+import { jobProgress, type JobOptions } from '../../engine/progress';
+import { activeBackend } from '../../engine/backends/probe';
 import type * as T from '../types';
 import { StudioError } from '../../engine/errors';
 import { newId } from '../../engine/storage/artifacts';
@@ -24,6 +25,8 @@ import * as widths from './widths';
 import * as pruning from './pruning';
 import * as system from './system';
 import * as training from './training';
+import * as analyses from './analyses';
+import { DATA_CRITERIA } from '../../engine/importance/analyze';
 
 /** How long resume waits for a just-reloaded page's run lock to be released before calling the run busy elsewhere. */
 const RELOAD_GRACE_MS = 5000;
@@ -62,18 +65,26 @@ export class EngineApi implements T.StudioApi {
         signal: job.signal,
         onWait: (blockers: string[]) => onProgress?.({ phase: 'queued', fraction: 0, message: `waiting for ${blockers.join(', ') || 'another job'} to finish with the backend` }),
       };
-      const body = () => models.withModels(this.ctx, hold.models ?? [], () => fn({ onProgress, signal: job.signal, job }));
-      if (hold.backend === 'exclusive') return this.ctx.backend.exclusive(label, body, o);
-      const b = typeof hold.backend === 'object' ? await this.trainingBackend(hold.backend.training, o) : (hold.backend ?? 'current');
+      // every event names the backend this job holds (the status chip) and carries an ETA
+      const exclusive = hold.backend === 'exclusive';
+      const report = onProgress ? jobProgress(onProgress, { backend: () => (exclusive ? undefined : activeBackend()) }) : undefined;
+      const body = () => models.withModels(this.ctx, hold.models ?? [], () => fn({ onProgress: report, signal: job.signal, job }));
+      if (exclusive) return this.ctx.backend.exclusive(label, body, o);
+      const b = typeof hold.backend === 'object' ? await this.trainingBackend(hold.backend.training, { ...o, onProgress }) : (hold.backend ?? 'current');
       return this.ctx.backend.shared(b, label, body, o);
     });
   }
 
   /** The backend a training job will hold; 'auto' before its first measurement measures first (exclusively). */
-  private async trainingBackend(mode: BackendName | 'auto' | 'current' | undefined, o: { signal?: AbortSignal }): Promise<string> {
+  private async trainingBackend(mode: BackendName | 'auto' | 'current' | undefined, o: { signal?: AbortSignal; onWait?: (b: string[]) => void; onProgress?: T.OnProgress }): Promise<string> {
     const planned = measures.plannedTrainingBackend(mode);
     if (planned) return planned;
-    await this.ctx.backend.exclusive('measuring training speed per backend', () => measures.chooseTrainingBackend(), { ...o, restore: false });
+    const { onProgress, ...lease } = o;
+    const phase = 'choosing the training backend';
+    onProgress?.({ phase, fraction: 0, message: 'a few training steps on each backend (once per session)' });
+    await this.ctx.backend.exclusive('measuring training speed per backend', () => measures.chooseTrainingBackend((done, of, b) => onProgress?.({
+      phase, fraction: of ? done / of : 1, message: done < of ? `timing a few training steps on ${b} (${done + 1}/${of})` : `training on ${b}`,
+    })), { ...lease, restore: false });
     return measures.plannedTrainingBackend(mode) ?? 'current';
   }
 
@@ -107,17 +118,17 @@ export class EngineApi implements T.StudioApi {
       if (this.probeError !== null && !reprobe) throw new StudioError('backend-unavailable', `Probing the backends failed at start-up: ${this.probeError}. Re-probe to try again.`);
       const r = await system.backends(reprobe);
       this.probeError = null;
-      return r;
+      return measures.withTrainingSpeeds(r);
     });
   }
   setBackend(name: BackendName) {
     return this.call(() => {
       const holding = this.ctx.backend.holding();
       if (holding.length > 0) {
-        if (holding.every((h) => h.mode === 'shared' && h.backend === name)) return system.backends();
+        if (holding.every((h) => h.mode === 'shared' && h.backend === name)) return system.backends().then(measures.withTrainingSpeeds);
         throw new StudioError('backend-busy', `Cannot switch to ${name} now: ${holding.map((h) => `${h.label} on ${h.backend ?? 'several backends'}`).join(', ')} ${holding.length === 1 ? 'is' : 'are'} running. Switch when ${holding.length === 1 ? 'it finishes' : 'they finish'}, or cancel.`);
       }
-      return this.ctx.backend.exclusive('switching backend', () => system.setBackend(name), { restore: false });
+      return this.ctx.backend.exclusive('switching backend', () => system.setBackend(name), { restore: false }).then(measures.withTrainingSpeeds);
     });
   }
   chooseTrainingBackend() { return this.call(() => this.ctx.backend.exclusive('measuring training speed per backend', () => measures.chooseTrainingBackend(), { restore: false })); }
@@ -205,7 +216,11 @@ export class EngineApi implements T.StudioApi {
     return this.job(jobId, onProgress, (j) => pruning.pruneModel(this.ctx, modelId, what, options, j), { label: 'pruning', models: [modelId] });
   }
   analyze(modelId: string, datasetId: string | null, options: T.AnalyzeOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => pruning.analyze(this.ctx, modelId, datasetId, options, j), { label: 'analysis', models: [modelId] });
+    return this.job(jobId, onProgress, async (j) => {
+      const a = await pruning.analyze(this.ctx, modelId, datasetId, options, j);
+      // kept with the model version it scored, so the Analyse and Prune steps find it after a reload
+      return analyses.storeAnalysis(this.ctx, modelId, DATA_CRITERIA.includes(options.criterion) ? datasetId : null, a, options);
+    }, { label: 'analysis', models: [modelId] });
   }
   measureRoundTo(remeasure?: boolean) { return this.call(() => widths.roundToChoice(remeasure)); }
   plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.tfCall(() => pruning.plan(this.ctx, modelId, analysis, options)); }
@@ -264,5 +279,13 @@ export class EngineApi implements T.StudioApi {
   }
   benchmarkTflite(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => exporting.benchmarkTflite(file, options, j));
+  }
+
+  // ---- results that stay
+  analyses(modelId: string) { return analyses.listAnalyses(this.ctx, modelId); }
+  deleteAnalysis(id: string) { return analyses.deleteAnalysis(this.ctx, id); }
+  async deleteRun(runId: string) {
+    await this.notRunningElsewhere(runId, 0);
+    return training.deleteRun(this.ctx, runId);
   }
 }

@@ -60,7 +60,7 @@ async function continueIterative(ctx: WorkerContext, rec: IterativeRecord, job: 
         const r = await prune(ctx, rec.currentId, rec.datasetId, {
           criterion: o.criterion, target: useMacs ? { macs: share } : { params: share }, scope: o.scope, batches: o.batches,
           recover: o.recover ?? 'reconstruct', calibrationImages: o.calibrationImages,
-          evaluate: true, name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps}`,
+          evaluate: o.evaluate ?? true, name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps}`,
         }, sub);
         rec.versions.push(r.model.id);
         rec.currentId = r.model.id;
@@ -73,7 +73,7 @@ async function continueIterative(ctx: WorkerContext, rec: IterativeRecord, job: 
       const ftOpts = {
         epochs: o.epochsPerStep, lr: o.lr ?? (reconstructed ? RECONSTRUCTED_FINE_TUNE_LR : 0.01), batchSize: o.batchSize, schedule: 'cosine' as const,
         teacherId: o.distill ? rec.modelId : undefined, temperature: o.temperature, alpha: o.alpha, backend: o.backend,
-        images: o.images, timeBudgetMs: o.timeBudgetMs !== undefined ? o.timeBudgetMs / o.steps : undefined,
+        images: o.images, timeBudgetMs: o.timeBudgetMs !== undefined ? o.timeBudgetMs / o.steps : undefined, evaluate: o.evaluate,
         name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps} · fine-tuned`,
       };
       if (!rec.innerRunId) {

@@ -1,7 +1,7 @@
 /** Latency benchmarks per backend, the training-backend choice, and the comparison report. */
 import { activeBackend, backendStatuses, switchBackend } from '../../engine/backends/probe';
 import { pickTrainingBackend, trainingImagesPerSecond, type SpeedTable } from '../../engine/backends/training-speed';
-import type { BackendName } from '../../engine/backends/types';
+import type { BackendName, BackendStatus } from '../../engine/backends/types';
 import { getThreadsCount } from '../../engine/backends/wasm-setup';
 import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
@@ -140,6 +140,13 @@ async function artifactsOf(ctx: WorkerContext, id: string): Promise<tf.io.ModelA
 
 
 let sessionChoice: { backend: BackendName; reason: string } | null = null;
+/** The training-speed measurement's images/s per backend (this session). */
+let sessionSpeeds: SpeedTable = {};
+
+/** Statuses with the training speed this session measured on each backend (for the status bar's hint). */
+export function withTrainingSpeeds(statuses: BackendStatus[]): BackendStatus[] {
+  return statuses.map((s) => (sessionSpeeds[s.name] !== undefined ? { ...s, trainingImagesPerSecond: sessionSpeeds[s.name] } : s));
+}
 
 /**
  * Puts the backend a training run asked for in place: a named one, the current one, or ('auto') the fastest
@@ -162,14 +169,24 @@ export function plannedTrainingBackend(mode: BackendName | 'auto' | 'current' = 
   return sessionChoice?.backend ?? null;
 }
 
-export async function chooseTrainingBackend(): Promise<{ backend: BackendName; reason: string; imagesPerSecond: SpeedTable }> {
+export async function chooseTrainingBackend(onStep?: (done: number, of: number, backend: BackendName) => void): Promise<{ backend: BackendName; reason: string; imagesPerSecond: SpeedTable }> {
   const candidates = backendStatuses().filter((b) => b.available && b.name !== 'cpu').map((b) => b.name);
-  const speeds = await onEach(candidates, () => trainingImagesPerSecond());
+  let done = 0;
+  const speeds = await onEach(candidates, async (b) => {
+    onStep?.(done, candidates.length, b);
+    try {
+      return await trainingImagesPerSecond();
+    } finally {
+      done++;
+    }
+  });
+  onStep?.(done, candidates.length, activeBackend());
   const table: SpeedTable = {};
   for (const [b, v] of Object.entries(speeds)) if (typeof v === 'number') table[b as BackendName] = v;
   const pick = pickTrainingBackend(table, activeBackend());
   await switchBackend(pick.backend);
   sessionChoice = pick;
+  sessionSpeeds = table;
   return { ...pick, imagesPerSecond: table };
 }
 

@@ -16,6 +16,7 @@ import type { ModelDetails, ModelSource, ZooEntry } from '../types';
 import type { WorkerContext } from './context';
 import type { ModelLease } from './model-cache';
 import { loadDataset } from './datasets';
+import { deleteAnalysesOf } from './analyses';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -187,6 +188,7 @@ export async function deleteModel(ctx: WorkerContext, id: string): Promise<void>
   await ctx.store.require('model', id);
   ctx.models.delete(id);
   await ctx.store.delete('model', id);
+  await deleteAnalysesOf(ctx, id);
 }
 
 export async function exportModel(ctx: WorkerContext, id: string): Promise<Blob> {

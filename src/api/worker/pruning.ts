@@ -170,7 +170,7 @@ async function recoverWith(
  * child of the pruned one. The pruned version must carry its pruning record (every version the studio prunes does).
  */
 export async function reconstruct(
-  ctx: WorkerContext, prunedId: string, originalId: string, datasetId: string, o: RecoverOptionsApi & { method?: RecoverMethod; evaluate?: boolean; evalLimit?: number; name?: string }, job: JobOptions,
+  ctx: WorkerContext, prunedId: string, originalId: string, datasetId: string, o: RecoverOptionsApi & { method?: RecoverMethod; evaluate?: boolean | number; evalLimit?: number; name?: string }, job: JobOptions,
 ): Promise<ReconstructResult> {
   const rec = await modelRecord(ctx, prunedId);
   const origRec = await modelRecord(ctx, originalId);
@@ -178,11 +178,12 @@ export async function reconstruct(
   if (rec.pruning.from !== originalId) throw new StudioError('bad-input', `"${rec.name}" was pruned from another model than "${origRec.name}": choose the model it was pruned from.`);
   const method = o.method ?? 'reconstruct';
   const sub = (lo: number, hi: number) => subJob(job, lo, hi);
+  const limit = evalImages(o.evaluate, o.evalLimit);
   const copy = await loadModel(ctx, prunedId, true);
   let r: Awaited<ReturnType<typeof recoverWith>>;
   try {
     r = await withModel(ctx, originalId, (original) =>
-      recoverWith(ctx, original, copy, rec.pruning!.removed, { method, datasetId, options: o, evalLimit: o.evaluate ? o.evalLimit ?? 1000 : undefined }, sub(0, 0.9)));
+      recoverWith(ctx, original, copy, rec.pruning!.removed, { method, datasetId, options: o, evalLimit: limit }, sub(0, 0.9)));
   } catch (e) {
     copy.dispose();
     throw e;
@@ -190,10 +191,10 @@ export async function reconstruct(
   const info = await saveModel(ctx, copy, { name: o.name ?? `${rec.name} · ${method === 'bn' ? 'BN recalibrated' : 'reconstructed'}`, parentId: prunedId, step: recoverStepName(method, r.report.images) });
   let meta = (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, criterion: rec.criterion, pruneRatio: rec.pruneRatio, pruning: rec.pruning, recover: r.report }))).meta;
   let top1After: number | undefined;
-  if (o.evaluate) {
-    const ev = await quickEval(ctx, info.id, datasetId, o.evalLimit ?? 1000, sub(0.9, 1));
+  if (limit !== undefined) {
+    const ev = await quickEval(ctx, info.id, datasetId, limit, sub(0.9, 1));
     top1After = ev.top1;
-    meta = (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, measures: { ...m.measures, afterPrune: ev, ...(r.before ? { beforeRecover: r.before } : {}) } }))).meta;
+    meta = await recordEval(ctx, info.id, ev, { afterPrune: ev, ...(r.before ? { beforeRecover: r.before } : {}) });
   }
   return { model: meta, recover: r.report, top1Before: r.before?.top1, top1After };
 }
@@ -204,13 +205,48 @@ export async function pruneModel(
   if (!what || typeof what !== 'object' || !('remove' in what)) throw new StudioError('bad-input', 'pruneModel needs {remove: {groupId: channelIndices}} or a plan from studio.plan().');
   const method = options.recover ?? 'none';
   if (method !== 'none' && !options.datasetId) throw new StudioError('bad-input', `Recovery (${method}) reads calibration images: pass datasetId.`);
-  const evalLimit = options.evaluate && options.datasetId ? options.evalLimit ?? 1000 : undefined;
+  const evalLimit = options.datasetId ? evalImages(options.evaluate, options.evalLimit) : undefined;
   const recover: RecoverStep | undefined = method === 'none' ? undefined : { method, datasetId: options.datasetId!, options, evalLimit };
   const sub = (lo: number, hi: number) => subJob(job, lo, hi);
   const info = await pruneWith(ctx, modelId, what.remove, { ...options, recover }, sub(0, 0.9));
   if (evalLimit === undefined) return info;
   const ev = await quickEval(ctx, info.id, options.datasetId!, evalLimit, sub(0.9, 1));
-  return (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, measures: { ...m.measures, afterPrune: ev } }))).meta;
+  return recordEval(ctx, info.id, ev, { afterPrune: ev });
+}
+
+/** Test images auto-evaluation uses when a call does not say (studio.train / fineTune / prune / pruneModel / reconstruct). */
+export const AUTO_EVAL_IMAGES = 1000;
+
+/**
+ * How many test images a call's `evaluate` option asks for: a number = that many, true = `evalLimit` (else
+ * AUTO_EVAL_IMAGES), false or 0 = none; absent = AUTO_EVAL_IMAGES (every new version gets its top-1).
+ */
+export function evalImages(evaluate: boolean | number | undefined, evalLimit?: number): number | undefined {
+  if (evaluate === false || evaluate === 0) return undefined;
+  if (typeof evaluate === 'number') {
+    if (!(Number.isInteger(evaluate) && evaluate > 0)) throw new StudioError('bad-input', `evaluate must be false or a whole number of test images ≥ 1 (got ${evaluate}).`);
+    return evaluate;
+  }
+  return evalLimit ?? AUTO_EVAL_IMAGES;
+}
+
+/**
+ * Auto-evaluation of a new version: top-1/top-5 on the first `limit` test images, recorded on the model as an
+ * evaluation (`measures.evals['test:0-N']`, what Compare shows). Undefined when the dataset has no test split.
+ */
+export async function evaluateAndRecord(ctx: WorkerContext, modelId: string, datasetId: string, limit: number, job: JobOptions): Promise<{ ev: EvalRecord; model: ModelInfo } | undefined> {
+  const ds = await loadDataset(ctx, datasetId);
+  if (!ds.splits.test?.count) return undefined;
+  const ev = await quickEval(ctx, modelId, datasetId, limit, job);
+  const model = await recordEval(ctx, modelId, ev);
+  return { ev, model };
+}
+
+/** Records `ev` as one of the model's evaluations (keyed by split and range). */
+export async function recordEval(ctx: WorkerContext, modelId: string, ev: EvalRecord, extra: Partial<NonNullable<ModelInfo['measures']>> = {}): Promise<ModelInfo> {
+  return (await ctx.store.updateMeta<ModelInfo>('model', modelId, (m) => ({
+    ...m, measures: { ...m.measures, ...extra, evals: { ...m.measures?.evals, [`${ev.split}:${ev.start}-${ev.end}`]: ev } },
+  }))).meta;
 }
 
 /** Top-1 on the test split's first `limit` images, recorded on the model. */
@@ -233,16 +269,17 @@ export async function prune(
   const [a1, a2] = method === 'none' ? [dataCriterion ? 0.8 : 0, 0.8] : [dataCriterion ? 0.4 : 0, 0.9];
   const analysis = await analyze(ctx, modelId, datasetId, o, sub(0, a1));
   const p = await planFor(ctx, modelId, datasetId, analysis, o, method, sub(a1, a1 + 0.1));
-  const recover: RecoverStep | undefined = method === 'none' ? undefined : { method, datasetId: datasetId!, options: o, evalLimit: o.evaluate ? o.evalLimit ?? 1000 : undefined };
+  const limit = datasetId ? evalImages(o.evaluate, o.evalLimit) : undefined;
+  const recover: RecoverStep | undefined = method === 'none' ? undefined : { method, datasetId: datasetId!, options: o, evalLimit: limit };
   const info = await pruneWith(ctx, modelId, p.remove, {
     minChannels: o.minChannels, roundTo: p.rounding?.roundTo ?? (o.roundTo === 'auto' ? undefined : o.roundTo), protect: o.protect, name: o.name, criterion: o.criterion, step: `pruned by ${o.criterion}: ${describeTarget(o)}`, recover,
   }, sub(a1, a2));
   let top1AfterPrune: number | undefined;
   let model = info;
-  if (o.evaluate && datasetId) {
-    const ev = await quickEval(ctx, info.id, datasetId, o.evalLimit ?? 1000, sub(a2, 1));
+  if (limit !== undefined && datasetId) {
+    const ev = await quickEval(ctx, info.id, datasetId, limit, sub(a2, 1));
     top1AfterPrune = ev.top1;
-    model = (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, measures: { ...m.measures, afterPrune: ev } }))).meta;
+    model = await recordEval(ctx, info.id, ev, { afterPrune: ev });
   }
   return { model, plan: p, analysis, top1AfterPrune, ...(model.recover ? { recover: model.recover, top1BeforeRecover: model.measures?.beforeRecover?.top1 } : {}) };
 }

@@ -20,6 +20,8 @@ import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord, saveModel } from './models';
 import { useTrainingBackend } from './measures';
 import { RunLockSet } from '../../engine/storage/locks';
+import type { EvalRecord } from '../../engine/models/types';
+import { evalImages, evaluateAndRecord } from './pruning';
 
 interface RunRecord extends RunSummary { options: TrainOptionsApi; checkpoint?: CheckpointHeader; name: string; step: string }
 
@@ -78,6 +80,7 @@ async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoi
   activeRuns.add(run.runId);
   const save = (r: RunRecord, parts?: Record<string, Uint8Array>) => ctx.store.put('run', r.runId, r, parts);
   let model: tf.LayersModel | null = null;
+  let done = false;
   try {
     const ds = await loadDataset(ctx, run.datasetId);
     model = await loadModel(ctx, run.modelId, true);
@@ -114,7 +117,7 @@ async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoi
         await save(run, { checkpoint: bytes });
       },
     });
-    const info = await saveModel(ctx, model, { name: run.name, parentId: run.modelId, step: run.step });
+    let info = await saveModel(ctx, model, { name: run.name, parentId: run.modelId, step: run.step });
     model = null; // now owned by the model cache
     run.status = 'done';
     run.resultModelId = info.id;
@@ -122,8 +125,26 @@ async function execute(ctx: WorkerContext, run: RunRecord, resume: TrainCheckpoi
     run.checkpoint = undefined;
     await save(run);
     await ctx.store.removePart('run', run.runId, 'checkpoint');
-    return { model: info, history: result.history, runId: run.runId, stoppedEarly: result.stoppedEarly, ...(result.stoppedAtBudget ? { stoppedAtBudget: result.stoppedAtBudget } : {}) };
+    done = true;
+    // Auto-evaluation: the new version's top-1 on the first test images, on the model (Compare) and the run (its page).
+    const limit = evalImages(run.options.evaluate);
+    let evaluation: EvalRecord | undefined;
+    if (limit !== undefined) {
+      job.onProgress?.({ phase: 'evaluating', fraction: 0, message: `top-1 of the new version on ${limit} test images` });
+      const r = await evaluateAndRecord(ctx, info.id, run.datasetId, limit, { ...job, onProgress: (p) => job.onProgress?.({ ...p, phase: 'evaluating' }) });
+      if (r) {
+        evaluation = r.ev;
+        info = r.model;
+        run.evaluation = r.ev;
+        await save(run);
+      }
+    }
+    return {
+      model: info, history: result.history, runId: run.runId, stoppedEarly: result.stoppedEarly,
+      ...(result.stoppedAtBudget ? { stoppedAtBudget: result.stoppedAtBudget } : {}), ...(evaluation ? { evaluation } : {}),
+    };
   } catch (e) {
+    if (done) throw e; // the run finished and its model is stored; only the auto-evaluation stopped
     run.status = isStudioError(e) && e.code === 'cancelled' ? 'cancelled' : 'failed';
     run.error = e instanceof Error ? e.message : String(e);
     await save(run).catch(() => undefined);
@@ -161,6 +182,13 @@ export async function resumeRun(ctx: WorkerContext, runId: string, job: Job): Pr
   return execute(ctx, run, cp, job);
 }
 
+/** Deletes a run that is not running here (its record and checkpoint); the model versions it wrote stay. */
+export async function deleteRun(ctx: WorkerContext, runId: string): Promise<void> {
+  await ctx.store.require('run', runId);
+  if (activeRuns.has(runId)) throw new StudioError('bad-input', `Run ${runId} is running: cancel it first.`);
+  await ctx.store.delete('run', runId);
+}
+
 export async function evaluate(ctx: WorkerContext, modelId: string, datasetId: string, o: EvaluateOptions, job: JobOptions): Promise<EvaluationResult> {
   const ds = await loadDataset(ctx, datasetId);
   const model = await loadModel(ctx, modelId);
@@ -179,7 +207,7 @@ export async function transfer(ctx: WorkerContext, backboneId: string, datasetId
   const heads = headLayerNames(model);
   setBackboneTrainable(model, false, heads);
   const headInfo = await saveModel(ctx, model, { name: `${backboneInfo.name} → ${ds.info.name} head`, parentId: backboneId, step: `transfer: cut at ${o.cutLayer}, new head for ${ds.info.classes.length} classes` });
-  const head = await startRun(ctx, 'train', headInfo.id, datasetId, { epochs: o.headEpochs, lr: o.lr ?? 0.05, batchSize: o.batchSize, name: `${backboneInfo.name} → ${ds.info.name} (head trained)` }, job);
+  const head = await startRun(ctx, 'train', headInfo.id, datasetId, { epochs: o.headEpochs, lr: o.lr ?? 0.05, batchSize: o.batchSize, ...(o.fineTuneEpochs ? { evaluate: false as const } : {}), name: `${backboneInfo.name} → ${ds.info.name} (head trained)` }, job);
   if (!o.fineTuneEpochs) return head;
   const all = await loadModel(ctx, head.model.id, true);
   setBackboneTrainable(all, true, heads);

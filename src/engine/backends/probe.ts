@@ -123,6 +123,8 @@ export function backendStatuses(): BackendStatus[] {
     name: n,
     active: n === active,
     ...(defaultChoice?.backend === n ? { defaultReason: defaultChoice.reason } : {}),
+    ...(n !== 'wasm' && n !== 'cpu' && statusCache.get(n)?.available && isSoftwareAdapter(statusCache.get(n)?.details) ? { softwareAdapter: true } : {}),
+    ...(defaultChoice?.probeMs[n] !== undefined ? { probeMs: defaultChoice.probeMs[n] } : {}),
   }));
 }
 

@@ -31,8 +31,36 @@ export async function evaluate(
 ): Promise<EvalResult> {
   const start = opts.start ?? 0;
   const end = opts.end ?? split.count;
-  const feed = batches(split, imageSize, { batchSize: opts.batchSize ?? 100, shuffle: false, augment: false, input, start, end });
+  const feed = opts.batchSize !== undefined
+    ? batches(split, imageSize, { batchSize: opts.batchSize, shuffle: false, augment: false, input, start, end })
+    : adaptiveBatches(split, imageSize, input, start, end);
   return scoreBatches(model, feed, end - start, opts);
+}
+
+/** Batch sizes the adaptive feed uses: powers of two, so a GPU backend compiles few shapes. */
+const ADAPTIVE_MAX_BATCH = 64;
+/** What one batch should take: progress (and its ETA) moves and a cancel is answered within about this long. */
+const ADAPTIVE_BATCH_MS = 400;
+
+/**
+ * Batches whose size follows the measured speed: the first has 4 images, each next one is sized (a power of two,
+ * at most ADAPTIVE_MAX_BATCH, growing at most 4× a step) so that it takes about ADAPTIVE_BATCH_MS including the
+ * consumer's forward pass. On a fast backend it reaches full batches after a few steps; on a software GPU at a few
+ * images per second it stays at one or two images a batch, so progress and cancel are never a long batch away.
+ */
+export async function* adaptiveBatches(split: SplitData, imageSize: number, input: InputSpec, start: number, end: number, targetMs = ADAPTIVE_BATCH_MS) {
+  let at = start;
+  let size = 4;
+  while (at < end) {
+    const stop = Math.min(end, at + size);
+    const t0 = performance.now();
+    // the time until the consumer asks for the next batch includes its forward pass on this one
+    yield* batches(split, imageSize, { batchSize: stop - at, shuffle: false, augment: false, input, start: at, end: stop });
+    const perImage = Math.max(1e-3, (performance.now() - t0) / (stop - at));
+    at = stop;
+    const want = Math.max(1, Math.min(ADAPTIVE_MAX_BATCH, size * 4, targetMs / perImage));
+    size = 2 ** Math.floor(Math.log2(want));
+  }
 }
 
 /** Argmax class of each of the `images` (count × imageSize² × 3 uint8, NHWC). */

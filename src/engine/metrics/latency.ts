@@ -83,6 +83,7 @@ export async function measureLatency(model: tf.LayersModel, opts: LatencyOptions
     for (let i = 0; i < warmup; i++) {
       throwIfAborted(signal);
       await timedRun(model, x);
+      onProgress?.({ phase: 'latency', fraction: (0.1 * (i + 1)) / warmup, message: `warm-up ${i + 1}/${warmup}` });
     }
     const start = now();
     for (;;) {
@@ -92,7 +93,7 @@ export async function measureLatency(model: tf.LayersModel, opts: LatencyOptions
       const enough = times.length >= minRuns && elapsed >= minTime;
       const capped = elapsed >= maxTime && times.length >= 3;
       if (enough || capped) break;
-      onProgress?.({ phase: 'latency', fraction: Math.min(0.99, Math.max(times.length / minRuns, elapsed / minTime) * 0.75), message: `${times.length} runs` });
+      onProgress?.({ phase: 'latency', fraction: 0.1 + 0.65 * Math.min(0.99, Math.max(Math.min(times.length / minRuns, elapsed / minTime), elapsed / maxTime)), message: `${times.length} runs` });
       if (times.length % 10 === 0) await nextTick();
     }
   } finally {
@@ -106,10 +107,12 @@ export async function measureLatency(model: tf.LayersModel, opts: LatencyOptions
       await timedRun(model, xb); // warm-up at this batch size (new shapes, new kernels)
       let images = 0;
       let spent = 0;
+      onProgress?.({ phase: 'latency', fraction: 0.75, message: `throughput at batch ${tb}` });
       while (spent < minTime / 2 || images < 3 * tb) {
         throwIfAborted(signal);
         spent += await timedRun(model, xb);
         images += tb;
+        onProgress?.({ phase: 'latency', fraction: 0.75 + 0.24 * Math.min(1, Math.min(spent / (minTime / 2), images / (3 * tb))), message: `throughput at batch ${tb}: ${images} images` });
         if (spent >= maxTime) break;
         await nextTick();
       }

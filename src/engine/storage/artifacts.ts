@@ -14,7 +14,7 @@ import { crc32 } from './crc32';
 import type { KeyValue } from './kv';
 import { defaultLockManager, WRITE_LOCK, type LockManagerLike } from './locks';
 
-export type ArtifactKind = 'dataset' | 'model' | 'run' | 'report' | 'checkpoint';
+export type ArtifactKind = 'dataset' | 'model' | 'run' | 'report' | 'checkpoint' | 'analysis';
 export const CHUNK_BYTES = 32 * 1024 * 1024;
 /** Orphan chunks younger than this are left alone by the sweep (a write in a tab without Web Locks). */
 export const SWEEP_GRACE_MS = 10 * 60 * 1000;
