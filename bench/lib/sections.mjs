@@ -132,7 +132,7 @@ export function buildCells(session, cfg) {
       await wasm();
       const m = await akamaster('resnet20');
       const sub = await session.subset(cfg.subset.file, log);
-      const opts = { epochs: 1, batchSize: 64, lr: 0.01, validateLimit: 0, seed: cfg.seed, name: 'bench: timed train' };
+      const opts = { epochs: 1, batchSize: 64, lr: 0.01, validateLimit: 0, evaluate: false, seed: cfg.seed, name: 'bench: timed train' };
       const r = await session.call(async (s, a, onProgress) => {
         const t = performance.now();
         const res = await s.train(a.m, a.d, a.o, onProgress);
@@ -249,7 +249,7 @@ export function buildCells(session, cfg) {
         const summary = cfg.zooSubset ? (await session.subset(cfg.zooSubset.file, log)).summary : cifar;
         const backend = cfg.zooBackend ?? (await session.call((s) => s.chooseTrainingBackend())).backend;
         await session.setBackend(backend);
-        const opts = { epochs: z.epochs, batchSize: cfg.zooSubset ? 32 : 128, lr: cfg.zooSubset ? 0.05 : 0.1, schedule: 'cosine', warmupEpochs: Math.min(1, z.epochs - 1) || undefined, validateLimit: cfg.zooSubset ? 0 : 1000, seed: cfg.seed };
+        const opts = { epochs: z.epochs, batchSize: cfg.zooSubset ? 32 : 128, lr: cfg.zooSubset ? 0.05 : 0.1, schedule: 'cosine', warmupEpochs: Math.min(1, z.epochs - 1) || undefined, validateLimit: cfg.zooSubset ? 0 : 1000, evaluate: false, seed: cfg.seed };
         const r = await session.call(async (s, a, onProgress) => {
           const m = await s.createModel(a.arch, { datasetId: a.d, seed: a.o.seed, name: `${a.arch} (bench)` });
           const t = performance.now();
@@ -337,7 +337,7 @@ async function recoverCell(session, cfg, arch, criterion, method, akamaster, was
   const sub = (await session.subset(cfg.subset.file, log)).summary;
   const o = {
     criterion, target: { macs: cfg.pruneTarget }, scope: 'auto', recover: method, calibrationImages: cfg.calibrationImages, calibrationSampling: 'shuffled',
-    batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, name: `${arch} ${criterion} −${cfg.pruneTarget * 100}% MACs, ${method}`,
+    batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: false, name: `${arch} ${criterion} −${cfg.pruneTarget * 100}% MACs, ${method}`,
   };
   const r = await session.call(async (s, a, onProgress) => {
     const t = performance.now();
@@ -355,7 +355,7 @@ async function recoverCell(session, cfg, arch, criterion, method, akamaster, was
     pruned: { params: r.p.model.params, macs: r.p.model.macs, flops: r.p.model.flops, top1Test0to999: r.top1 },
   };
   const ftLr = method === 'none' ? cfg.ftLr : cfg.recoverFtLr;
-  const fo = { epochs: cfg.ftEpochs, batchSize: 64, lr: ftLr, validateLimit: 0, seed: cfg.seed, teacherId: base.id, temperature: 4, alpha: 0.5, name: `${o.name} ft-distilled` };
+  const fo = { epochs: cfg.ftEpochs, batchSize: 64, lr: ftLr, validateLimit: 0, evaluate: false, seed: cfg.seed, teacherId: base.id, temperature: 4, alpha: 0.5, name: `${o.name} ft-distilled` };
   try {
     const ft = await session.call(async (s, a, onProgress) => {
       const t0 = performance.now();
@@ -397,7 +397,7 @@ async function pruneCell(session, cfg, criterion, akamaster, lat, unwrap, wasm, 
     macsRatio: p.model.macs / base.macs, paramsRatio: p.model.params / base.params,
     fineTune: {},
   };
-  const ftBase = { epochs: cfg.ftEpochs, batchSize: 64, lr: cfg.ftLr, validateLimit: 0, seed: cfg.seed };
+  const ftBase = { epochs: cfg.ftEpochs, batchSize: 64, lr: cfg.ftLr, validateLimit: 0, evaluate: false, seed: cfg.seed };
   for (const variant of ['plain', 'distilled']) {
     const o = { ...ftBase, ...(variant === 'distilled' ? { teacherId: base.id, temperature: 4, alpha: 0.5 } : {}), name: `${pruneOpts.name} ft-${variant}` };
     try {
