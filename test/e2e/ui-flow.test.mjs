@@ -135,6 +135,7 @@ describe('UI flow: model → analyse → prune → fine-tune → compare (built 
     await page.getByTestId('train-estimate').filter({ hasText: /Estimated ≈ .* img\/s measured on this device/ }).waitFor();
     await page.getByTestId('finetune-start').click();
     await waitFor('finetune-result');
+    await waitFor('finetune-top1'); // the new version was evaluated on its own
     const models = await page.evaluate(() => window.studio.models());
     const tuned = models.reduce((x, y) => (y.createdAt > x.createdAt ? y : x));
     assert.match(tuned.lineage.join(' | '), /40 images of/, 'the fine-tune used the image budget');
