@@ -1,11 +1,11 @@
-/** The studio's steps, in order, and hash routing helpers (#/data, #/model, ...). */
+/** The studio's steps, in order (`short`: the label on a phone's step bar), and hash routing helpers (#/data, ...). */
 export const STEPS = [
-  { id: 'data', label: 'Data' },
-  { id: 'model', label: 'Model' },
-  { id: 'analyse', label: 'Analyse' },
-  { id: 'prune', label: 'Prune' },
-  { id: 'finetune', label: 'Fine-tune' },
-  { id: 'deploy', label: 'Compare & Deploy' },
+  { id: 'data', label: 'Data', short: 'Data' },
+  { id: 'model', label: 'Model', short: 'Model' },
+  { id: 'analyse', label: 'Analyse', short: 'Analyse' },
+  { id: 'prune', label: 'Prune', short: 'Prune' },
+  { id: 'finetune', label: 'Fine-tune', short: 'Fine-tune' },
+  { id: 'deploy', label: 'Compare & Deploy', short: 'Compare' },
 ] as const;
 
 export type StepId = (typeof STEPS)[number]['id'];

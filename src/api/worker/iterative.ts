@@ -13,6 +13,7 @@ import type { WorkerContext } from './context';
 import { modelRecord } from './models';
 import { prune } from './pruning';
 import { RECONSTRUCTED_FINE_TUNE_LR, resumeRun, runningRunIds, startRun } from './training';
+import { versionName } from './names';
 
 
 interface IterativeRecord extends RunSummary { iterative: IterativeOptions; versions: string[]; currentId: string; innerRunId?: string; innerDone?: boolean }
@@ -60,7 +61,7 @@ async function continueIterative(ctx: WorkerContext, rec: IterativeRecord, job: 
         const r = await prune(ctx, rec.currentId, rec.datasetId, {
           criterion: o.criterion, target: useMacs ? { macs: share } : { params: share }, scope: o.scope, batches: o.batches,
           recover: o.recover ?? 'reconstruct', calibrationImages: o.calibrationImages,
-          evaluate: o.evaluate ?? true, name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps}`,
+          evaluate: o.evaluate ?? true, name: versionName(original.name, `${o.criterion} step ${k + 1}/${o.steps}`),
         }, sub);
         rec.versions.push(r.model.id);
         rec.currentId = r.model.id;
@@ -74,7 +75,7 @@ async function continueIterative(ctx: WorkerContext, rec: IterativeRecord, job: 
         epochs: o.epochsPerStep, lr: o.lr ?? (reconstructed ? RECONSTRUCTED_FINE_TUNE_LR : 0.01), batchSize: o.batchSize, schedule: 'cosine' as const,
         teacherId: o.distill ? rec.modelId : undefined, temperature: o.temperature, alpha: o.alpha, backend: o.backend,
         images: o.images, timeBudgetMs: o.timeBudgetMs !== undefined ? o.timeBudgetMs / o.steps : undefined, evaluate: o.evaluate,
-        name: `${original.name} · ${o.criterion} step ${k + 1}/${o.steps} · fine-tuned`,
+        name: `${versionName(original.name, `${o.criterion} step ${k + 1}/${o.steps}`)} · fine-tuned`,
       };
       if (!rec.innerRunId) {
         rec.innerRunId = newId('run');

@@ -17,6 +17,7 @@ import type { WorkerContext } from './context';
 import type { ModelLease } from './model-cache';
 import { loadDataset } from './datasets';
 import { deleteAnalysesOf } from './analyses';
+import { importNames } from './names';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -161,7 +162,7 @@ async function fetchModelFiles(url: string): Promise<NamedBytes[]> {
 
 export async function importModel(ctx: WorkerContext, source: ModelSource, options: { name?: string } = {}): Promise<ModelInfo> {
   let files: NamedBytes[];
-  let fallbackName = 'imported model';
+  let fallbackName: string | undefined;
   if (typeof source === 'string') {
     files = await fetchModelFiles(source);
     fallbackName = source.split('/').slice(-2).join('/');
@@ -176,8 +177,9 @@ export async function importModel(ctx: WorkerContext, source: ModelSource, optio
   }
   const model = await importModelFromFiles(files);
   const meta = getStudioMeta(model);
-  const label = options.name ?? (meta.arch !== 'imported' ? `${meta.arch} (${fallbackName})` : fallbackName);
-  return saveModel(ctx, model, { name: label, step: `imported ${fallbackName}` });
+  const archLabel = isZooArch(meta.arch) ? ZOO[meta.arch].label : meta.arch !== 'imported' ? meta.arch : undefined;
+  const names = importNames(archLabel, fallbackName);
+  return saveModel(ctx, model, { name: options.name ?? names.name, step: names.step });
 }
 
 export async function listModels(ctx: WorkerContext): Promise<ModelInfo[]> {

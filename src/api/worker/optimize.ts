@@ -13,6 +13,7 @@ import type { ModelInfo } from '../../engine/models/types';
 import type { JobOptions } from '../../engine/progress';
 import type { OptimizeOptions, OptimizeResult } from '../types';
 import type { WorkerContext } from './context';
+import { versionName } from './names';
 import { loadDataset, requireSplit } from './datasets';
 import { listModels, loadModel, modelRecord, saveModel } from './models';
 
@@ -63,7 +64,7 @@ export async function optimize(ctx: WorkerContext, modelId: string, o: OptimizeO
       `${report.fusedActivations.length} activations fused`,
       `${report.removed.length} no-ops removed`,
     ];
-    saved = await saveModel(ctx, model, { name: o.name ?? `${info.name} · optimised`, parentId: modelId, step: `optimised for deployment (${parts.join(', ')})` });
+    saved = await saveModel(ctx, model, { name: o.name ?? versionName(info.name, 'optimised'), parentId: modelId, step: `optimised for deployment (${parts.join(', ')})` });
   } catch (e) {
     model.dispose();
     throw e;

@@ -19,6 +19,7 @@ import { subJob, type JobOptions } from '../../engine/progress';
 import type { AnalysisResult, AnalyzeOptions, GroupSummary, PlanOptionsApi, PlanResult, PruneModelOptionsApi, PruneOptionsApi, PruneResult, RecoverOptionsApi, ReconstructResult, SensitivityOptionsApi, SensitivityResult } from '../types';
 import type { ModelInfo } from '../types';
 import type { WorkerContext } from './context';
+import { versionName } from './names';
 import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord, saveModel, withModel } from './models';
 import { cachedLatencyTable, latencyTableFor } from './latency-table';
@@ -128,7 +129,7 @@ async function pruneHeld(
   }
   const step = options.step ?? `pruned ${Object.values(applied).reduce((n, r) => n + r.length, 0)} channels`;
   const info = await saveModel(ctx, pruned, {
-    name: options.name ?? `${base.name} · pruned${options.criterion ? ` (${options.criterion})` : ''}`,
+    name: options.name ?? versionName(base.name, `pruned${options.criterion ? ` (${options.criterion})` : ''}`),
     parentId: modelId,
     step: recovered ? `${step}; ${recoverStepName(recovered.report.method, recovered.report.images)}` : step,
   });
@@ -188,7 +189,7 @@ export async function reconstruct(
     copy.dispose();
     throw e;
   }
-  const info = await saveModel(ctx, copy, { name: o.name ?? `${rec.name} · ${method === 'bn' ? 'BN recalibrated' : 'reconstructed'}`, parentId: prunedId, step: recoverStepName(method, r.report.images) });
+  const info = await saveModel(ctx, copy, { name: o.name ?? versionName(rec.name, method === 'bn' ? 'BN recalibrated' : 'reconstructed'), parentId: prunedId, step: recoverStepName(method, r.report.images) });
   let meta = (await ctx.store.updateMeta<ModelInfo>('model', info.id, (m) => ({ ...m, criterion: rec.criterion, pruneRatio: rec.pruneRatio, pruning: rec.pruning, recover: r.report }))).meta;
   let top1After: number | undefined;
   if (limit !== undefined) {

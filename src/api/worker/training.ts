@@ -16,6 +16,7 @@ import type { JobControl } from '../jobs';
 import type { EvaluateOptions, EvaluationResult, RunSummary, TrainOptionsApi, TrainResult, TransferOptions } from '../types';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointHeader } from './checkpoint-codec';
 import type { WorkerContext } from './context';
+import { versionName } from './names';
 import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord, saveModel } from './models';
 import { useTrainingBackend } from './measures';
@@ -166,7 +167,7 @@ export async function startRun(
   const verb = kind === 'finetune' ? (options.teacherId ? 'fine-tuned (distilled)' : 'fine-tuned') : 'trained';
   const run: RunRecord = {
     runId, kind, modelId, datasetId, status: 'running', epochsDone: 0, epochs: options.epochs, history: [],
-    updatedAt: Date.now(), options, name: options.name ?? `${base.name} · ${verb}`,
+    updatedAt: Date.now(), options, name: options.name ?? versionName(base.name, verb),
     step: `${verb} ${options.epochs} ep on ${options.images !== undefined && options.images < ds.info.counts.train ? `${options.images} images of ` : ''}${ds.info.name}`,
   };
   return execute(ctx, run, undefined, job);

@@ -104,6 +104,13 @@ export function formatBytes(n: number): string {
 }
 
 const pct = (v?: number): string => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(2)} %`);
+/** The Markdown "Criterion" cell: 'hrank, −50 % MACs', '−50 % MACs' (no criterion recorded), 'hrank' or '–'. */
+export function criterionCell(r: Pick<ReportRow, 'criterion' | 'pruneRatio'>): string {
+  const ratio = r.pruneRatio !== undefined && Number.isFinite(r.pruneRatio) && r.pruneRatio > 0 ? `−${(r.pruneRatio * 100).toFixed(0)} % MACs` : undefined;
+  const parts = [r.criterion || undefined, ratio].filter((x): x is string => !!x);
+  return parts.length ? parts.join(', ') : '–';
+}
+
 const md = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /**
@@ -125,7 +132,7 @@ export function reportToMarkdown(rows: ReportRow[]): string {
     const cells = [
       md(r.name),
       md(p ? p.name : (r.parentId ?? '–')),
-      md(r.criterion ?? '–') + (r.pruneRatio !== undefined ? ` ${(r.pruneRatio * 100).toFixed(0)} %` : ''),
+      md(criterionCell(r)),
       pct(r.top1),
       pct(r.top5),
       pct(r.top1AfterPrune),

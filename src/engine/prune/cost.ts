@@ -3,7 +3,8 @@
  * K · in^a · out^b (a, b ∈ {0,1}), where `in`/`out` are the kept channel positions of the
  * layer's input/output tensor, each a linear form Σ_g c_g·kept_g over channel groups.
  * MACs follow src/engine/metrics/count.ts (conv/dense/depthwise/separable kernels × spatial
- * size; fixed plumbing layers excluded). Factors are cached per graph.
+ * size; fixed plumbing layers excluded). Params are the learned (trainable) parameters, the ModelInfo.params
+ * convention: BN running statistics and fixed layers are left out. Factors are cached per graph.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../errors';
@@ -21,6 +22,8 @@ interface Term {
   useOut: boolean;
   /** multiplier for MACs (0 when the weight is not counted as MACs). */
   macScale: number;
+  /** counted in `params`: a trainable (learned) weight, not BN running statistics or a fixed layer's kernel. */
+  learned: boolean;
 }
 interface LayerCost {
   name: string;
@@ -66,7 +69,8 @@ function buildCostModel(model: tf.LayersModel, graph: DependencyGraph): CostMode
     const macsRule = RULES[plan.className]?.macs;
     const countsMacs = macsRule && !fixed.has(plan.name);
     const spatialSize = countsMacs ? spatial(g.tensors[macsRule.spatialOf === 'in' ? plan.input : plan.output].shape) : 0;
-    const terms: Term[] = plan.weights.map((w) => {
+    const learnedWeights = new Set(plan.layer.trainableWeights);
+    const terms: Term[] = plan.weights.map((w, wi) => {
       let k = 1;
       let useIn = false;
       let useOut = false;
@@ -79,7 +83,8 @@ function buildCostModel(model: tf.LayersModel, graph: DependencyGraph): CostMode
         } else k *= w.shape[i];
       });
       const macScale = countsMacs && macsRule.weights.includes(w.name) ? spatialSize : 0;
-      return { k, useIn, useOut, macScale };
+      const v = plan.layer.weights[wi];
+      return { k, useIn, useOut, macScale, learned: v !== undefined && learnedWeights.has(v) };
     });
     out.push({ name: plan.name, className: plan.className, countsMacs: Boolean(countsMacs), inForm: formOf(plan.input), outForm: formOf(plan.output), terms });
   }
@@ -91,7 +96,7 @@ function buildCostModel(model: tf.LayersModel, graph: DependencyGraph): CostMode
     full: Float64Array.from(graph.groups.map((grp) => grp.channels)),
   };
   const base = evaluate(cm, cm.full);
-  cm.paramsOffset = counted.params - base.params;
+  cm.paramsOffset = counted.trainableParams - base.params;
   cm.macsOffset = counted.macs - base.macs;
   return cm;
 }
@@ -106,7 +111,7 @@ function evaluate(cm: CostModel, kept: Float64Array): { params: number; macs: nu
     const cout = evalForm(l.outForm, kept);
     for (const t of l.terms) {
       const size = t.k * (t.useIn ? cin : 1) * (t.useOut ? cout : 1);
-      params += size;
+      if (t.learned) params += size;
       macs += size * t.macScale;
     }
   }
@@ -114,7 +119,7 @@ function evaluate(cm: CostModel, kept: Float64Array): { params: number; macs: nu
 }
 
 /**
- * Params and MACs (count.ts convention) the model would have with `keptPerGroup[id]` channels
+ * Learned params (= countModel().trainableParams = ModelInfo.params) and MACs (count.ts convention) the model would have with `keptPerGroup[id]` channels
  * kept in each group (missing groups keep all). Pure arithmetic; cached per graph.
  */
 export function countAfterPruning(model: tf.LayersModel, graph: DependencyGraph, keptPerGroup: Record<string, number>): { params: number; macs: number } {

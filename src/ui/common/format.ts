@@ -54,3 +54,15 @@ export function withoutBatch(shape: readonly (number | null)[]): number[] {
   const s = shape.length > 0 && (shape[0] == null || shape[0] < 0) ? shape.slice(1) : shape;
   return s.map((v) => v ?? -1);
 }
+
+/**
+ * An axis range that fits the data with a little padding, clamped to [lo, hi] (accuracy: 0–100 % or 0–1), so a
+ * top-1 axis never runs past 100 % or below 0. Empty or non-finite data gives the whole [lo, hi].
+ */
+export function axisRange(min: number | null | undefined, max: number | null | undefined, lo: number, hi: number): [number, number] {
+  if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [lo, hi];
+  const span = Math.max(max - min, (hi - lo) * 0.05);
+  const a = Math.max(lo, min - span * 0.15);
+  const b = Math.min(hi, max + span * 0.15);
+  return a < b ? [a, b] : [lo, hi];
+}

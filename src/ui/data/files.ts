@@ -30,6 +30,15 @@ export function defaultName(files: NamedFile[]): string {
   return 'dataset';
 }
 
+/**
+ * The Name field after a new pick: the new files' default name, unless the user typed a name of their own (a name
+ * that is neither empty nor the default of the previous pick is kept).
+ */
+export function nameAfterPick(current: string, previousDefault: string, files: NamedFile[]): string {
+  const typed = current.trim() !== '' && current !== previousDefault;
+  return typed || files.length === 0 ? current : defaultName(files);
+}
+
 // ---- drag & drop: walk FileSystemEntry trees ----
 
 function fileOf(entry: FileSystemFileEntry): Promise<File> {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { expectNoLeak } from '../../helpers/leak';
 import { argmaxBatches, scoreBatches, type EvalBatch } from '../../../src/engine/metrics/accuracy';
 import { describeDevice, measureLatency, quantile } from '../../../src/engine/metrics/latency';
-import { paretoFront, reportToCsv, reportToMarkdown, type ReportRow } from '../../../src/engine/metrics/report';
+import { criterionCell, paretoFront, reportToCsv, reportToMarkdown, type ReportRow } from '../../../src/engine/metrics/report';
 
 const K = 6;
 /** Model whose output equals its input vector: logits = x (or softmax(x)). */
@@ -93,9 +93,19 @@ describe('report', () => {
   it('Markdown labels MACs and FLOPs and shows every measure', () => {
     const mdText = reportToMarkdown(rows);
     for (const s of ['MACs', 'FLOPs (2×MACs)', 'Top-1', 'Top-5', 'Top-1 after prune', 'Params', 'Size', 'Latency wasm', 'Latency webgl',
-      '94.37 %', '99.81 %', '61.21 %', '855.8 k', '125.49 M', '250.97 M', '124.00 M', '3.26 MiB', '12.50 (14.25, 11.75; 50) · 123.5', 'hrank 50 %', '(49.4 %)'])
+      '94.37 %', '99.81 %', '61.21 %', '855.8 k', '125.49 M', '250.97 M', '124.00 M', '3.26 MiB', '12.50 (14.25, 11.75; 50) · 123.5', 'hrank, −50 % MACs', '(49.4 %)'])
       expect(mdText).toContain(s);
     expect(mdText.trim().split('\n')).toHaveLength(4);
+  });
+  it('Markdown criterion cell names what it has, never "– 50 %"', () => {
+    expect(criterionCell({ criterion: 'l1', pruneRatio: 0.5 })).toBe('l1, −50 % MACs');
+    expect(criterionCell({ pruneRatio: 0.5 })).toBe('−50 % MACs');
+    expect(criterionCell({ criterion: 'hrank' })).toBe('hrank');
+    expect(criterionCell({})).toBe('–');
+    expect(criterionCell({ pruneRatio: 0 })).toBe('–');
+    const mdText = reportToMarkdown([{ id: 'p', name: 'pruned by hand', pruneRatio: 0.5, params: 1, macs: 1, bytes: 4 }]);
+    expect(mdText).toContain('| −50 % MACs |');
+    expect(mdText).not.toMatch(/– 50 %/);
   });
   it('paretoFront keeps the non-dominated points (low MACs, high top1)', () => {
     const pts = [
