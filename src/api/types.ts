@@ -287,6 +287,8 @@ export interface OptimizeOptions {
   /** Check the logits on this dataset's first test images (default: seeded random images). */
   datasetId?: string;
   name?: string;
+  /** With datasetId: top-1 of the new version on the first N test images (default 1,000; false = none), as Compare shows. */
+  evaluate?: EvaluateOption;
 }
 export interface OptimizeResult {
   model: ModelInfo;

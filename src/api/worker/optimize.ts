@@ -10,12 +10,13 @@ import { maxRelativeDifference, optimizeForDeployment } from '../../engine/deplo
 import { StudioError, throwIfAborted } from '../../engine/errors';
 import { getStudioMeta } from '../../engine/models/metadata';
 import type { ModelInfo } from '../../engine/models/types';
-import type { JobOptions } from '../../engine/progress';
+import { subJob, type JobOptions } from '../../engine/progress';
 import type { OptimizeOptions, OptimizeResult } from '../types';
 import type { WorkerContext } from './context';
 import { versionName } from './names';
 import { loadDataset, requireSplit } from './datasets';
 import { listModels, loadModel, modelRecord, saveModel } from './models';
+import { evalImages, evaluateAndRecord } from './pruning';
 
 /** Largest allowed difference of the optimised logits, relative to the largest logit magnitude per image. */
 export const OPTIMIZE_TOLERANCE = 1e-4;
@@ -74,8 +75,10 @@ export async function optimize(ctx: WorkerContext, modelId: string, o: OptimizeO
     ...m, criterion: info.criterion, pruneRatio: info.pruneRatio, optimizedFrom: modelId,
     measures: { ...m.measures, afterPrune: info.measures?.afterPrune, fineTuneEpochs: info.measures?.fineTuneEpochs },
   }));
+  const limit = o.datasetId ? evalImages(o.evaluate) : undefined;
+  const evaluated = limit !== undefined && o.datasetId ? await evaluateAndRecord(ctx, saved.id, o.datasetId, limit, subJob(job, 0.6, 1)) : undefined;
   job.onProgress?.({ phase: 'optimise', fraction: 1 });
-  return { model: rec.meta, report, maxRelDiff, checkedOn };
+  return { model: evaluated?.model ?? rec.meta, report, maxRelDiff, checkedOn };
 }
 
 /** The newest optimised version of `modelId`, if one was written. */
