@@ -75,8 +75,14 @@ export class TfliteRunner {
 
 export interface RuntimeLatency { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }
 
+/** What `timeRunner` needs of a runtime session (TfliteRunner, OnnxRunner). */
+export interface TimedRunner {
+  readonly inputShape: number[];
+  run(input: Float32Array): Promise<Float32Array>;
+}
+
 /** Batch-1 latency of a runner: `warmup` untimed runs, then at least `runs` timed runs lasting at least `minTimeMs`. */
-export async function timeRunner(runner: TfliteRunner, opts: { warmup?: number; runs?: number; minTimeMs?: number; signal?: AbortSignal } = {}): Promise<RuntimeLatency> {
+export async function timeRunner(runner: TimedRunner, opts: { warmup?: number; runs?: number; minTimeMs?: number; signal?: AbortSignal } = {}): Promise<RuntimeLatency> {
   const size = runner.inputShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(size).map((_, i) => (i * 31) % 256);
   for (let i = 0; i < (opts.warmup ?? 10); i++) await runner.run(x);
