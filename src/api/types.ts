@@ -13,8 +13,9 @@ import type { CpuLoad, PairResult, PairVerdict, TimingSummary } from '../engine/
 import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions } from '../engine/deploy/types';
 import type { VerifyResult } from '../engine/export/verify';
 import type { WeightMode } from '../engine/export/tflite';
+import type { OnnxLayout } from '../engine/export/onnx';
 
-export type { VerifyResult, WeightMode };
+export type { VerifyResult, WeightMode, OnnxLayout };
 
 export type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions };
 
@@ -354,4 +355,12 @@ export interface StudioApi {
   verifyTflite(modelId: string, file: Blob, datasetId: string, options?: { images?: number; weights?: WeightMode }, onProgress?: OnProgress, jobId?: string): Promise<VerifyResult>;
   /** Batch-1 latency of a .tflite file in LiteRT.js (CPU / XNNPACK, one thread): warm-up, then ≥ runs timed runs for ≥ minTimeMs. */
   benchmarkTflite(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: OnProgress, jobId?: string): Promise<{ medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }>;
+
+  // export for apps (.onnx)
+  /** The model as an .onnx file (opset 17): batch 1, raw 0–255 RGB float32 in (NHWC by default, or NCHW), logits out. */
+  exportOnnx(modelId: string, options?: { layout?: OnnxLayout }): Promise<Blob>;
+  /** Runs an exported .onnx in onnxruntime-web (wasm EP) on the dataset's first test images (default 200) and compares it with the tfjs model. */
+  verifyOnnx(modelId: string, file: Blob, datasetId: string, options?: { images?: number }, onProgress?: OnProgress, jobId?: string): Promise<VerifyResult>;
+  /** Batch-1 latency of an .onnx file in onnxruntime-web (wasm EP, as many threads as tfjs-wasm). */
+  benchmarkOnnx(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: OnProgress, jobId?: string): Promise<{ medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }>;
 }
