@@ -14,8 +14,9 @@ import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundl
 import type { VerifyResult } from '../engine/export/verify';
 import type { WeightMode } from '../engine/export/tflite';
 import type { OnnxLayout } from '../engine/export/onnx';
+import type { ExportRuntime } from '../engine/export/runtimes';
 
-export type { VerifyResult, WeightMode, OnnxLayout };
+export type { VerifyResult, WeightMode, OnnxLayout, ExportRuntime };
 
 export type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions };
 
@@ -229,8 +230,10 @@ export interface BenchmarkOptions {
   minTimeMs?: number;
   /** Stop timing a backend after this long (≥ 3 runs), for slow software backends (default: no cap). */
   maxTimeMs?: number;
+  /** Exported-file runtimes timed after the tfjs backends (default: all this device has when `backends` is not given, else none). */
+  runtimes?: ExportRuntime[];
 }
-export type BenchmarkResult = Partial<Record<BackendName, LatencyStats | { error: string }>>;
+export type BenchmarkResult = Partial<Record<BackendName | ExportRuntime, LatencyStats | { error: string }>>;
 export interface BenchmarkPairOptions {
   /** Backends to compare on (default: the active one). */
   backends?: BackendName[];
@@ -244,8 +247,10 @@ export interface BenchmarkPairOptions {
   maxTimeMs?: number;
   /** Images per run (default 1). */
   batch?: number;
+  /** Exported-file runtimes to compare on too (interleaved the same way; batch 1). Default none. */
+  runtimes?: ExportRuntime[];
 }
-export type BenchmarkPairResult = Partial<Record<BackendName, PairResult | { error: string }>>;
+export type BenchmarkPairResult = Partial<Record<BackendName | ExportRuntime, PairResult | { error: string }>>;
 
 // ---------- deploy optimisation ----------
 export interface OptimizeOptions {

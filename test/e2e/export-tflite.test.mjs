@@ -49,7 +49,7 @@ describe('.tflite / .onnx export in LiteRT.js / onnxruntime-web', () => {
         const zm = await s.createModel(arch, { datasetId: ds.id, seed: 3 });
         const zf = await s.exportOnnx(zm.id);
         const zv = await s.verifyOnnx(zm.id, zf, ds.id, { images: 5 });
-        zoo[arch] = { maxAbsDiff: zv.maxAbsDiff, top1Agreement: zv.top1Agreement, ok: zv.ok, bytes: zf.size };
+        zoo[arch] = { maxAbsDiff: zv.maxAbsDiff, maxRelDiff: zv.maxRelDiff, maxAbsLogit: zv.maxAbsLogit, top1Agreement: zv.top1Agreement, ok: zv.ok, bytes: zf.size };
         await s.deleteModel(zm.id);
       }
       const ortCached = await caches.keys().then(async (keys) => {
@@ -74,8 +74,9 @@ describe('.tflite / .onnx export in LiteRT.js / onnxruntime-web', () => {
     assert.equal(r.bad, 'bad-input');
     assert.ok(r.lat.medianMs > 0 && r.lat.runs >= 5, JSON.stringify(r.lat));
     assert.equal(r.cached, true, 'LiteRT wasm precached by the service worker');
-    // .onnx: a protobuf starting with ir_version (field 1, varint), ORT within 1e-4 of tfjs (logits ~10: relative
-    // 1e-5), identical top-1, on the original and the pruned ResNet-20; both layouts.
+    // .onnx: a protobuf starting with ir_version (field 1, varint), ORT within 1e-4 of tfjs (absolute; logits ~10,
+    // so relative 1e-5), identical top-1, on the original and the pruned ResNet-20; both layouts. Untrained zoo
+    // models: within 1e-4 of the largest logit (a random ResNet-110's reach 1e5).
     assert.deepEqual(r.onnxHead, [0x08, 8]);
     for (const v of [r.ov, r.ovNchw, r.pov]) {
       assert.equal(v.runtime, 'ort-wasm');
@@ -87,7 +88,7 @@ describe('.tflite / .onnx export in LiteRT.js / onnxruntime-web', () => {
     assert.ok(r.ponnxSize < r.onnxSize, 'the pruned .onnx is smaller');
     assert.ok(r.olat.medianMs > 0 && r.olat.runs >= 5, JSON.stringify(r.olat));
     assert.equal(r.badLayout, 'bad-input');
-    for (const [arch, z] of Object.entries(r.zoo)) assert.ok(z.ok && z.top1Agreement === 1 && z.maxAbsDiff < 1e-3, `${arch}: ${JSON.stringify(z)}`);
+    for (const [arch, z] of Object.entries(r.zoo)) assert.ok(z.ok && z.top1Agreement === 1 && z.maxRelDiff <= 1e-4, `${arch}: ${JSON.stringify(z)}`);
     assert.equal(Object.keys(r.zoo).length, 8);
     assert.equal(r.ortCached, true, 'ORT wasm precached by the service worker');
 

@@ -3,13 +3,20 @@
  * by src/engine/export, and verification of an exported file by its own runtime (LiteRT.js, onnxruntime-web) in
  * this worker on the dataset's test images against the tfjs model.
  */
+import { backendStatuses } from '../../engine/backends/probe';
+import { isSoftwareAdapter } from '../../engine/backends/inference-default';
 import { StudioError } from '../../engine/errors';
 import { exportOnnxModel } from '../../engine/export/export-onnx';
 import { exportTfliteModel } from '../../engine/export/export-tflite';
 import { ONNX_LAYOUTS } from '../../engine/export/onnx';
 import type { OnnxLayout } from '../../engine/export/onnx';
 import { OnnxRunner } from '../../engine/export/ort';
-import { TfliteRunner, timeRunner } from '../../engine/export/litert';
+import { TfliteRunner, timedRunOf, timeRunner } from '../../engine/export/litert';
+import { EXPORT_RUNTIMES, isExportRuntime, openRuntime } from '../../engine/export/runtimes';
+import type { ExportRuntime } from '../../engine/export/runtimes';
+import { measurePairRuns } from '../../engine/metrics/latency';
+import type { PairResult } from '../../engine/metrics/latency';
+import type { LatencyStats } from '../types';
 import type { RuntimeLatency } from '../../engine/export/litert';
 import { WEIGHT_MODES } from '../../engine/export/tflite';
 import type { WeightMode } from '../../engine/export/tflite';
@@ -22,7 +29,7 @@ import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
 import { workerLiteRtLoader } from './litert-loader';
 import { loadModel, modelRecord } from './models';
-import { workerOrtLoader } from './ort-loader';
+import { ortThreads, workerOrtLoader } from './ort-loader';
 
 export const TFLITE_MIME = 'application/vnd.tflite';
 export const ONNX_MIME = 'application/onnx';
@@ -147,4 +154,90 @@ export async function benchmarkTflite(file: Blob, options: { warmup?: number; ru
   } finally {
     runner.dispose();
   }
+}
+
+/** The runtimes this device can time: LiteRT.js and ORT on wasm always; LiteRT.js on WebGPU on a real adapter only. */
+export function defaultRuntimes(): ExportRuntime[] {
+  const gpu = backendStatuses().find((b) => b.name === 'webgpu');
+  const realGpu = !!gpu?.available && !isSoftwareAdapter(gpu.details);
+  return realGpu ? ['litert-wasm', 'litert-webgpu', 'ort-wasm'] : ['litert-wasm', 'ort-wasm'];
+}
+
+function runtimesOf(list: readonly unknown[]): ExportRuntime[] {
+  for (const r of list) if (!isExportRuntime(r)) throw new StudioError('bad-input', `Unknown runtime '${String(r)}' (use ${EXPORT_RUNTIMES.join(', ')}).`);
+  return [...list] as ExportRuntime[];
+}
+
+function threadsOf(r: ExportRuntime): number {
+  return r === 'ort-wasm' ? ortThreads() : 1;
+}
+
+const LOADERS = { litert: workerLiteRtLoader, ort: workerOrtLoader };
+
+/**
+ * Batch-1 latency of a model in each runtime (exported in memory, float32; the .onnx NHWC), timed like the tfjs
+ * backends. `throughput` is batch-1 images/s (1000 / mean); a runtime that fails gets `{ error }`.
+ */
+export async function benchmarkRuntimes(
+  ctx: WorkerContext,
+  modelId: string,
+  list: readonly unknown[],
+  o: { warmup?: number; runs?: number; minTimeMs?: number; maxTimeMs?: number },
+  job: JobOptions = {},
+): Promise<Partial<Record<ExportRuntime, LatencyStats | { error: string }>>> {
+  const runtimes = runtimesOf(list);
+  const out: Partial<Record<ExportRuntime, LatencyStats | { error: string }>> = {};
+  for (const [i, r] of runtimes.entries()) {
+    job.onProgress?.({ phase: `latency ${r}`, fraction: i / runtimes.length });
+    try {
+      const session = await openRuntime(await loadModel(ctx, modelId), r, LOADERS);
+      try {
+        const t = await timeRunner(session, { ...o, signal: job.signal });
+        out[r] = { ...t, throughput: 1000 / t.meanMs, threads: threadsOf(r) };
+      } finally {
+        await session.dispose();
+      }
+    } catch (e) {
+      if (e instanceof Error && (e as { code?: string }).code === 'cancelled') throw e;
+      out[r] = { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return out;
+}
+
+/** A vs B interleaved in each runtime (the same paired timing as the tfjs backends, metrics/latency.ts). */
+export async function benchmarkPairRuntimes(
+  ctx: WorkerContext,
+  aId: string,
+  bId: string,
+  list: readonly unknown[],
+  o: { warmup?: number; pairs?: number; minTimeMs?: number; maxTimeMs?: number; batch?: number },
+  job: JobOptions = {},
+): Promise<Partial<Record<ExportRuntime, PairResult | { error: string }>>> {
+  const runtimes = runtimesOf(list);
+  if ((o.batch ?? 1) !== 1) throw new StudioError('bad-input', 'Runtimes are timed at batch 1 (the exported files take one image).');
+  const out: Partial<Record<ExportRuntime, PairResult | { error: string }>> = {};
+  for (const [i, r] of runtimes.entries()) {
+    try {
+      const sa = await openRuntime(await loadModel(ctx, aId), r, LOADERS);
+      try {
+        const sb = await openRuntime(await loadModel(ctx, bId), r, LOADERS);
+        try {
+          if (sa.inputShape.join() !== sb.inputShape.join()) throw new StudioError('shape-mismatch', `The two models take different inputs ([${sa.inputShape.join(', ')}] vs [${sb.inputShape.join(', ')}]).`);
+          out[r] = await measurePairRuns(timedRunOf(sa), timedRunOf(sb), {
+            ...o, batch: 1, backend: r, threads: threadsOf(r), signal: job.signal,
+            onProgress: job.onProgress ? (p) => job.onProgress!({ ...p, phase: `paired latency ${r}`, fraction: (i + p.fraction) / runtimes.length }) : undefined,
+          });
+        } finally {
+          await sb.dispose();
+        }
+      } finally {
+        await sa.dispose();
+      }
+    } catch (e) {
+      if (e instanceof Error && (e as { code?: string }).code === 'cancelled') throw e;
+      out[r] = { error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return out;
 }

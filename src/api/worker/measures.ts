@@ -10,6 +10,7 @@ import type { JobOptions } from '../../engine/progress';
 import type { BenchmarkOptions, BenchmarkPairOptions, BenchmarkPairResult, BenchmarkResult, ReportRow } from '../types';
 import type { WorkerContext } from './context';
 import { listModels, loadModel } from './models';
+import { benchmarkPairRuntimes, benchmarkRuntimes, defaultRuntimes } from './export';
 
 async function onEach<T>(backends: BackendName[], fn: (b: BackendName) => Promise<T>): Promise<Partial<Record<BackendName, T | { error: string }>>> {
   const before = activeBackend();
@@ -50,10 +51,13 @@ export async function benchmark(ctx: WorkerContext, modelId: string, o: Benchmar
       own?.dispose();
     }
   });
+  // Exported-file runtimes (LiteRT.js, onnxruntime-web) next to the tfjs backends: see export.ts.
+  const runtimes = o.runtimes ?? (o.backends ? [] : defaultRuntimes());
+  const all: BenchmarkResult = runtimes.length ? { ...result, ...(await benchmarkRuntimes(ctx, modelId, runtimes, o, job)) } : result;
   const latency: Record<string, LatencyRecord> = {};
-  for (const [b, r] of Object.entries(result)) if (r && !('error' in r)) latency[b] = { ...r, at: Date.now() };
+  for (const [b, r] of Object.entries(all)) if (r && !('error' in r)) latency[b] = { ...r, at: Date.now() };
   await ctx.store.updateMeta<ModelInfo>('model', modelId, (m) => ({ ...m, measures: { ...m.measures, latency: { ...m.measures?.latency, ...latency } } }));
-  return result;
+  return all;
 }
 
 /**
@@ -66,9 +70,9 @@ export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string
   await ctx.store.require('model', aId);
   await ctx.store.require('model', bId);
   const home = activeBackend();
-  const backends = o.backends ?? [home];
+  const backends = o.backends ?? (o.runtimes?.length ? [] : [home]);
   let i = 0;
-  return onEach(backends, async (b) => {
+  const result = await onEach(backends, async (b) => {
     // Off the active backend, time private copies (the cached models' weights never move), as benchmark() does.
     const own = b === home ? null : await Promise.all([loadModel(ctx, aId, true), loadModel(ctx, bId, true)]);
     try {
@@ -85,6 +89,8 @@ export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string
       own?.forEach((m) => m.dispose());
     }
   });
+  if (!o.runtimes?.length) return result;
+  return { ...result, ...(await benchmarkPairRuntimes(ctx, aId, bId, o.runtimes, o, job)) };
 }
 
 let sessionChoice: { backend: BackendName; reason: string } | null = null;

@@ -221,3 +221,14 @@ describe('.onnx export in onnxruntime-web', () => {
     m2.dispose();
   });
 });
+
+describe('verdict', () => {
+  it('float32: 1e-3 absolute or 1e-4 relative to the largest logit, every top-1 the same', async () => {
+    const { verdict } = await import('../../../src/engine/export/verify');
+    expect(verdict('float32', 5e-4, 1, 3).ok).toBe(true);
+    expect(verdict('float32', 10, 1, 2e5).ok).toBe(true); // 5e-5 relative
+    expect(verdict('float32', 0.01, 1, 5).ok).toBe(false);
+    expect(verdict('float32', 0, 0.99, 5).ok).toBe(false);
+    expect(verdict('float32', Number.NaN, 1, 5).ok).toBe(false);
+  });
+});
