@@ -52,6 +52,11 @@ describe('.tflite / .onnx export in LiteRT.js / onnxruntime-web', () => {
         zoo[arch] = { maxAbsDiff: zv.maxAbsDiff, maxRelDiff: zv.maxRelDiff, maxAbsLogit: zv.maxAbsLogit, top1Agreement: zv.top1Agreement, ok: zv.ok, bytes: zf.size };
         await s.deleteModel(zm.id);
       }
+      // runtimes as benchmark columns, and the interleaved A/B in them
+      const rb = await s.benchmark(p.model.id, { backends: ['wasm'], runtimes: ['litert-wasm', 'ort-wasm'], warmup: 2, runs: 5, minTimeMs: 100 });
+      const rbRow = (await s.report([p.model.id]))[0];
+      const rp = await s.benchmarkPair(m.id, p.model.id, { runtimes: ['litert-wasm', 'ort-wasm'], warmup: 2, pairs: 6, minTimeMs: 100 });
+      const badRuntime = await s.benchmark(p.model.id, { backends: [], runtimes: ['tvm'] }).then(() => null, (e) => e.code);
       const ortCached = await caches.keys().then(async (keys) => {
         for (const k of keys) for (const req of await (await caches.open(k)).keys()) if (/ort-wasm-simd-threaded.*\.wasm/.test(req.url)) return true;
         return false;
@@ -60,7 +65,7 @@ describe('.tflite / .onnx export in LiteRT.js / onnxruntime-web', () => {
         for (const k of keys) for (const req of await (await caches.open(k)).keys()) if (/litert_wasm_internal.*\.wasm/.test(req.url)) return true;
         return false;
       });
-      return { lat, size: file.size, head, exportMs, v, pv, psize: pf.size, f16size: f16.size, v16, bad, cached, ov, ovNchw, pov, olat, badLayout, onnxHead, onnxSize: onnx.size, ponnxSize: ponnx.size, zoo, ortCached };
+      return { lat, size: file.size, head, exportMs, v, pv, psize: pf.size, f16size: f16.size, v16, bad, cached, ov, ovNchw, pov, olat, badLayout, onnxHead, onnxSize: onnx.size, ponnxSize: ponnx.size, zoo, ortCached, rb, rbKeys: Object.keys(rbRow.latency ?? {}), rp, badRuntime };
     }, m);
     console.log(JSON.stringify(r));
     assert.equal(r.head, 'TFL3', 'a TFLite flatbuffer');
@@ -91,6 +96,16 @@ describe('.tflite / .onnx export in LiteRT.js / onnxruntime-web', () => {
     for (const [arch, z] of Object.entries(r.zoo)) assert.ok(z.ok && z.top1Agreement === 1 && z.maxRelDiff <= 1e-4, `${arch}: ${JSON.stringify(z)}`);
     assert.equal(Object.keys(r.zoo).length, 8);
     assert.equal(r.ortCached, true, 'ORT wasm precached by the service worker');
+    for (const k of ['wasm', 'litert-wasm', 'ort-wasm']) {
+      assert.ok(r.rb[k]?.medianMs > 0 && r.rb[k].runs >= 5, `${k}: ${JSON.stringify(r.rb[k])}`);
+      assert.ok(r.rbKeys.includes(k), `report latency has ${k}: ${r.rbKeys}`);
+    }
+    assert.equal(r.rb['litert-wasm'].threads, 1);
+    for (const k of ['litert-wasm', 'ort-wasm']) {
+      assert.equal(r.rp[k]?.backend, k, JSON.stringify(r.rp[k]));
+      assert.ok(r.rp[k].pairs >= 6 && r.rp[k].ratio.low <= r.rp[k].ratio.median && r.rp[k].ratio.median <= r.rp[k].ratio.high, JSON.stringify(r.rp[k]));
+    }
+    assert.equal(r.badRuntime, 'bad-input');
 
     // The Deploy step's button exports, verifies in LiteRT.js and says so.
     await page.goto(env.url + '#/deploy');
