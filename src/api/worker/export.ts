@@ -163,7 +163,8 @@ export function defaultRuntimes(): ExportRuntime[] {
   return realGpu ? ['litert-wasm', 'litert-webgpu', 'ort-wasm'] : ['litert-wasm', 'ort-wasm'];
 }
 
-function runtimesOf(list: readonly unknown[]): ExportRuntime[] {
+/** Validates a runtime list (`bad-input` naming an unknown one). */
+export function runtimesOf(list: readonly unknown[]): ExportRuntime[] {
   for (const r of list) if (!isExportRuntime(r)) throw new StudioError('bad-input', `Unknown runtime '${String(r)}' (use ${EXPORT_RUNTIMES.join(', ')}).`);
   return [...list] as ExportRuntime[];
 }

@@ -10,7 +10,7 @@ import type { JobOptions } from '../../engine/progress';
 import type { BenchmarkOptions, BenchmarkPairOptions, BenchmarkPairResult, BenchmarkResult, ReportRow } from '../types';
 import type { WorkerContext } from './context';
 import { listModels, loadModel } from './models';
-import { benchmarkPairRuntimes, benchmarkRuntimes, defaultRuntimes } from './export';
+import { benchmarkPairRuntimes, benchmarkRuntimes, defaultRuntimes, runtimesOf } from './export';
 
 async function onEach<T>(backends: BackendName[], fn: (b: BackendName) => Promise<T>): Promise<Partial<Record<BackendName, T | { error: string }>>> {
   const before = activeBackend();
@@ -33,6 +33,7 @@ async function onEach<T>(backends: BackendName[], fn: (b: BackendName) => Promis
 
 export async function benchmark(ctx: WorkerContext, modelId: string, o: BenchmarkOptions = {}, job: JobOptions = {}): Promise<BenchmarkResult> {
   await ctx.store.require('model', modelId);
+  if (o.runtimes) runtimesOf(o.runtimes); // an unknown runtime fails before anything is timed
   const home = activeBackend();
   const backends = o.backends ?? backendStatuses().filter((b) => b.available && b.name !== 'cpu').map((b) => b.name);
   let i = 0;
@@ -69,6 +70,7 @@ export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string
   if (aId === bId) throw new StudioError('bad-input', 'Pick two different model versions to compare.');
   await ctx.store.require('model', aId);
   await ctx.store.require('model', bId);
+  if (o.runtimes) runtimesOf(o.runtimes);
   const home = activeBackend();
   const backends = o.backends ?? (o.runtimes?.length ? [] : [home]);
   let i = 0;
