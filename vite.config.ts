@@ -43,7 +43,7 @@ export default defineConfig({
         file_handlers: [{ action: './', accept: { 'application/x-pruning-bundle': ['.psbundle'] } }],
       },
       injectManifest: {
-        globPatterns: ['**/*.{js,css,html,wasm,png,svg,webmanifest,json}'],
+        globPatterns: ['**/*.{js,mjs,css,html,wasm,png,svg,webmanifest,json}'],
         maximumFileSizeToCacheInBytes: 30 * 1024 * 1024,
       },
       devOptions: { enabled: false },

@@ -118,6 +118,25 @@ export function buildCells(session, cfg) {
       });
     }
   }
+  // 5b. the exported files' runtimes: original vs L1 −50 % MACs pruned, interleaved per runtime (studio.benchmarkPair)
+  for (const arch of ['resnet20', 'resnet56']) {
+    add({
+      id: `runtimes:${arch}`, section: 5, title: `b1 latency of ${MODEL_LABEL[arch]} and its L1 −50 % MACs pruned version on tfjs-wasm, LiteRT.js (wasm) and onnxruntime-web (wasm)`,
+      estimateMs: arch === 'resnet20' ? 60_000 : 120_000,
+      run: async (log) => {
+        const m = await akamaster(arch);
+        await wasm();
+        return session.call(async (s, a, onProgress) => {
+          const ds = await s.createDemoDataset({ trainPerClass: 8, testPerClass: 4, seed: 3 });
+          const p = await s.prune(a.id, ds.id, { criterion: 'l1', target: { macs: 0.5 } }, onProgress);
+          const pair = await s.benchmarkPair(a.id, p.model.id, { backends: ['wasm'], runtimes: ['litert-wasm', 'ort-wasm'], ...a.o }, onProgress);
+          await s.deleteModel(p.model.id);
+          await s.deleteDataset(ds.id);
+          return { original: { macs: a.macs }, pruned: { macs: p.model.macs, params: p.model.params }, options: a.o, pair };
+        }, { id: m.id, macs: m.macs, o: cfg.quick ? { warmup: 5, pairs: 20, minTimeMs: 1000 } : { warmup: 20, pairs: 100, minTimeMs: 4000 } }, log);
+      },
+    });
+  }
   add({
     id: 'train-speed', section: 5, title: 'studio.chooseTrainingBackend()', estimateMs: 30_000,
     run: async () => {

@@ -10,6 +10,7 @@ import type { OnProgress, Progress, StudioApi } from './types';
 export const JOB_METHODS = {
   importDataset: 3, train: 4, resumeRun: 2, evaluate: 4, transfer: 4, analyze: 4, prune: 4, fineTune: 4, benchmark: 3, pruneIteratively: 4, exportBundle: 4, runBundle: 3, sensitivity: 5, reconstruct: 5, pruneModel: 4, allocate: 5,
   optimize: 3, benchmarkPair: 4, verifyTflite: 5, benchmarkTflite: 3, latencyTable: 3,
+  verifyOnnx: 5, benchmarkOnnx: 3,
 } as const satisfies Partial<Record<keyof StudioApi, number>>;
 type JobMethod = keyof typeof JOB_METHODS;
 

@@ -13,8 +13,10 @@ import type { CpuLoad, PairResult, PairVerdict, TimingSummary } from '../engine/
 import type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions } from '../engine/deploy/types';
 import type { VerifyResult } from '../engine/export/verify';
 import type { WeightMode } from '../engine/export/tflite';
+import type { OnnxLayout } from '../engine/export/onnx';
+import type { ExportRuntime } from '../engine/export/runtimes';
 
-export type { VerifyResult, WeightMode };
+export type { VerifyResult, WeightMode, OnnxLayout, ExportRuntime };
 
 export type { DeployResults, ExportBundleOptions, ImportResultsSummary, RunBundleOptions };
 
@@ -259,8 +261,10 @@ export interface BenchmarkOptions {
   minTimeMs?: number;
   /** Stop timing a backend after this long (≥ 3 runs), for slow software backends (default: no cap). */
   maxTimeMs?: number;
+  /** Exported-file runtimes timed after the tfjs backends (default: all this device has when `backends` is not given, else none). */
+  runtimes?: ExportRuntime[];
 }
-export type BenchmarkResult = Partial<Record<BackendName, LatencyStats | { error: string }>>;
+export type BenchmarkResult = Partial<Record<BackendName | ExportRuntime, LatencyStats | { error: string }>>;
 export interface BenchmarkPairOptions {
   /** Backends to compare on (default: the active one). */
   backends?: BackendName[];
@@ -276,8 +280,10 @@ export interface BenchmarkPairOptions {
   batch?: number;
   /** WASM thread counts to time at as well (e.g. [1, 2]): each other than the engine's runs in a timing worker of its own. */
   threads?: number[];
+  /** Exported-file runtimes to compare on too (interleaved the same way; batch 1). Default none. */
+  runtimes?: ExportRuntime[];
 }
-export type BenchmarkPairResult = Partial<Record<BackendName, PairResult | { error: string }>> & {
+export type BenchmarkPairResult = Partial<Record<BackendName | ExportRuntime, PairResult | { error: string }>> & {
   /** With `threads`: the wasm pair at each thread count. */
   wasmThreads?: Record<number, PairResult | { error: string }>;
 };
@@ -402,4 +408,11 @@ export interface StudioApi {
   deleteAnalysis(id: string): Promise<void>;
   /** Deletes a run record and its checkpoint (an interrupted run the user discards); the models it made stay. */
   deleteRun(runId: string): Promise<void>;
+  // export for apps (.onnx)
+  /** The model as an .onnx file (opset 17): batch 1, raw 0–255 RGB float32 in (NHWC by default, or NCHW), logits out. */
+  exportOnnx(modelId: string, options?: { layout?: OnnxLayout }): Promise<Blob>;
+  /** Runs an exported .onnx in onnxruntime-web (wasm EP) on the dataset's first test images (default 200) and compares it with the tfjs model. */
+  verifyOnnx(modelId: string, file: Blob, datasetId: string, options?: { images?: number }, onProgress?: OnProgress, jobId?: string): Promise<VerifyResult>;
+  /** Batch-1 latency of an .onnx file in onnxruntime-web (wasm EP, as many threads as tfjs-wasm). */
+  benchmarkOnnx(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: OnProgress, jobId?: string): Promise<{ medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }>;
 }

@@ -39,7 +39,7 @@ describe('phone bundle round trip', () => {
     assert.ok(noOverflow, 'the phone layout does not scroll sideways');
     const out = await phone.page.evaluate(async (bytes) => {
       const s = window.studio;
-      const res = await s.runBundle(new Blob([new Uint8Array(bytes)]), { backends: ['wasm'], device: { label: 'test phone' }, hidden: () => document.hidden });
+      const res = await s.runBundle(new Blob([new Uint8Array(bytes)]), { backends: ['wasm', 'litert-wasm'], device: { label: 'test phone' }, hidden: () => document.hidden });
       const enc = await s.encodeResults(res);
       return { res, enc };
     }, made.bytes);
@@ -52,6 +52,13 @@ describe('phone bundle round trip', () => {
       assert.equal(r.agreement, 1, 'wasm on the phone agrees with the desktop');
       assert.ok(r.top1 >= 0 && r.top1 <= 1);
     }
+    // the bundle's .tflite files in LiteRT.js on the phone (offline: its wasm is precached)
+    const litert = out.res.backends['litert-wasm'];
+    assert.ok(litert && litert.models, JSON.stringify(litert).slice(0, 300));
+    for (const id of made.ids) {
+      assert.ok(litert.models[id].latency.medianMs > 0, `LiteRT latency of ${id}`);
+      assert.equal(litert.models[id].agreement, 1, 'LiteRT.js on the phone agrees with the desktop');
+    }
     assert.ok(out.enc.qr.length < 1500, `QR text ${out.enc.qr.length} chars`);
 
     const imported = await desktop.page.evaluate(async ({ qr, ids }) => {
@@ -61,7 +68,7 @@ describe('phone bundle round trip', () => {
     }, { qr: out.enc.qr, ids: made.ids });
     assert.equal(imported.summary.deviceLabel, 'test phone');
     assert.deepEqual(imported.summary.models.sort(), [...made.ids].sort());
-    for (const row of imported.rows) assert.ok(row.devices['test phone'].wasm.medianMs > 0);
+    for (const row of imported.rows) assert.ok(row.devices['test phone'].wasm.medianMs > 0 && row.devices['test phone']['litert-wasm'].medianMs > 0);
 
     const bad = await desktop.page.evaluate((bytes) => window.studio.runBundle(new Blob([new Uint8Array(bytes.slice(0, bytes.length >> 1))])).then(() => null, (e) => e.code), made.bytes);
     assert.equal(bad, 'corrupt-archive');

@@ -81,11 +81,12 @@ describe('UI: phone bundle export → offline phone run → results import', () 
     await pp.getByTestId('bundle-run').tap();
     await waitFor(pp, 'bundle-results-table');
     const rows = await pp.getByTestId('bundle-result-row').allTextContents();
-    assert.equal(rows.length, 2, rows.join('\n'));
+    // wasm, and LiteRT.js on the bundle's .tflite files (checked by default)
+    assert.equal(rows.length, 4, rows.join('\n'));
+    assert.deepEqual(rows.map((r) => r.match(/^(litert-wasm|wasm)/)?.[1]), ['wasm', 'wasm', 'litert-wasm', 'litert-wasm'], rows.join('\n'));
     for (const r of rows) {
-      assert.match(r, /^wasm/);
       assert.match(r, /\d ms/, r);
-      assert.match(r, /100\.0 %/, `wasm agrees with the desktop: ${r}`);
+      assert.match(r, /100\.0 %/, `agrees with the desktop: ${r}`);
     }
     await waitFor(pp, 'results-qr');
     await pp.waitForFunction(() => {
@@ -116,8 +117,10 @@ describe('UI: phone bundle export → offline phone run → results import', () 
     await dp.getByTestId('optimized-badge').nth(ids.length - 1).waitFor(LONG);
     assert.equal(await dp.getByTestId('optimized-badge').count(), ids.length);
     const cells = await dp.getByTestId('device-cell').allTextContents();
-    assert.equal(cells.length, 2 * ids.length);
-    assert.equal(cells.filter((c) => /\d+(\.\d+)? ms/.test(c)).length, ids.length, cells.join(' | '));
+    // two device columns (wasm, litert-wasm) on every row; the optimised rows have both measured
+    assert.ok(heads.some((h) => /e2e phone/.test(h) && /litert-wasm/.test(h)), heads.join(' | '));
+    assert.equal(cells.length, 2 * 2 * ids.length);
+    assert.equal(cells.filter((c) => /\d+(\.\d+)? ms/.test(c)).length, 2 * ids.length, cells.join(' | '));
     await dp.screenshot({ path: '/tmp/ui-deploy-desktop.png', fullPage: true });
     await desktop.context.close();
   });

@@ -8,7 +8,9 @@ import { activeBackend, backendStatuses, switchBackend } from '../../engine/back
 import type { BackendName } from '../../engine/backends/types';
 import { decodeBundle, encodeBundle, packModel } from '../../engine/deploy/bundle';
 import { decodeResults } from '../../engine/deploy/results';
-import { runBundle as runDecodedBundle } from '../../engine/deploy/run';
+import { LITERT_BUNDLE_BACKEND, runBundle as runDecodedBundle } from '../../engine/deploy/run';
+import { exportTfliteModel } from '../../engine/export/export-tflite';
+import { TfliteRunner } from '../../engine/export/litert';
 import type {
   BundleModelInput,
   BundleRole,
@@ -28,6 +30,7 @@ import { STUDIO_VERSION } from '../version';
 import type { WorkerContext } from './context';
 import { loadDataset, requireSplit } from './datasets';
 import { loadModel, modelRecord } from './models';
+import { workerLiteRtLoader } from './litert-loader';
 
 export const DEFAULT_BUNDLE_IMAGES = 300;
 /** The type the PWA manifest's file_handlers registers for .psbundle. */
@@ -71,7 +74,14 @@ export async function exportBundle(
     });
     desktopPredictions[id] = Int16Array.from(pred);
     const { json, weights } = await packModel(model);
-    models.push({ id, name: info.name, role: roleOf(info), info: { params: info.params, macs: info.macs, flops: info.flops, bytes: info.bytes, arch: info.arch, lineage: info.lineage }, json, weights });
+    // The float32 .tflite too, so the phone times LiteRT.js (a layer with no .tflite mapping: the bundle goes without).
+    let tflite: Uint8Array | undefined;
+    try {
+      tflite = exportTfliteModel(model, { weights: 'float32', name: info.name, studioVersion: STUDIO_VERSION }).bytes;
+    } catch (e) {
+      if (!(e instanceof StudioError && e.code === 'unsupported-layer')) throw e;
+    }
+    models.push({ id, name: info.name, role: roleOf(info), info: { params: info.params, macs: info.macs, flops: info.flops, bytes: info.bytes, arch: info.arch, lineage: info.lineage }, json, weights, ...(tflite ? { tflite } : {}) });
   }
   const bytes = encodeBundle({
     studioVersion: STUDIO_VERSION,
@@ -101,7 +111,8 @@ function defaultBackends(): BackendName[] {
 export async function runBundle(ctx: WorkerContext, blob: Blob, options: RunBundleOptions = {}, job: JobOptions = {}): Promise<DeployResults> {
   void ctx; // nothing is stored on the device: results go back to the desktop
   const bundle = decodeBundle(new Uint8Array(await blob.arrayBuffer()));
-  const backends = options.backends ?? defaultBackends();
+  // LiteRT.js runs on every device that has the bundle's .tflite files.
+  const backends = options.backends ?? [...defaultBackends(), ...(bundle.models.some((m) => m.tflite) ? [LITERT_BUNDLE_BACKEND] : [])];
   if (backends.length === 0) throw new StudioError('backend-unavailable', 'No backend is available on this device to run the bundle.');
   const before = activeBackend();
   const device: Record<string, string | number | boolean> = { ...(options.device ?? {}) };
@@ -117,6 +128,7 @@ export async function runBundle(ctx: WorkerContext, blob: Blob, options: RunBund
       },
       warmup: options.warmup, runs: options.runs, minTimeMs: options.minTimeMs,
       device, hidden: options.hidden, signal: job.signal, onProgress: job.onProgress,
+      openTflite: (bytes) => TfliteRunner.create(workerLiteRtLoader, bytes),
     });
   } finally {
     if (tf.getBackend() !== before) await switchBackend(before).catch(() => undefined);

@@ -288,4 +288,11 @@ export class EngineApi implements T.StudioApi {
     await this.notRunningElsewhere(runId, 0);
     return training.deleteRun(this.ctx, runId);
   }
+  exportOnnx(modelId: string, options?: { layout?: T.OnnxLayout }) { return this.call(() => exporting.exportOnnx(this.ctx, modelId, options)); }
+  verifyOnnx(modelId: string, file: Blob, datasetId: string, options?: { images?: number }, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => exporting.verifyOnnx(this.ctx, modelId, file, datasetId, options, j), { label: 'verifying the .onnx', models: [modelId] });
+  }
+  benchmarkOnnx(file: Blob, options?: { warmup?: number; runs?: number; minTimeMs?: number }, onProgress?: T.OnProgress, jobId?: string) {
+    return this.job(jobId, onProgress, (j) => exporting.benchmarkOnnx(file, options, j));
+  }
 }

@@ -13,6 +13,7 @@ import type { JobOptions } from '../../engine/progress';
 import type { BenchmarkOptions, BenchmarkPairOptions, BenchmarkPairResult, BenchmarkResult, ReportRow } from '../types';
 import type { WorkerContext } from './context';
 import { listModels, loadModel } from './models';
+import { benchmarkPairRuntimes, benchmarkRuntimes, defaultRuntimes, runtimesOf } from './export';
 
 async function onEach<T>(backends: BackendName[], fn: (b: BackendName) => Promise<T>): Promise<Partial<Record<BackendName, T | { error: string }>>> {
   const before = activeBackend();
@@ -35,6 +36,7 @@ async function onEach<T>(backends: BackendName[], fn: (b: BackendName) => Promis
 
 export async function benchmark(ctx: WorkerContext, modelId: string, o: BenchmarkOptions = {}, job: JobOptions = {}): Promise<BenchmarkResult> {
   await ctx.store.require('model', modelId);
+  if (o.runtimes) runtimesOf(o.runtimes); // an unknown runtime fails before anything is timed
   const home = activeBackend();
   const backends = o.backends ?? backendStatuses().filter((b) => b.available && b.name !== 'cpu').map((b) => b.name);
   let i = 0;
@@ -53,10 +55,13 @@ export async function benchmark(ctx: WorkerContext, modelId: string, o: Benchmar
       own?.dispose();
     }
   });
+  // Exported-file runtimes (LiteRT.js, onnxruntime-web) next to the tfjs backends: see export.ts.
+  const runtimes = o.runtimes ?? (o.backends ? [] : defaultRuntimes());
+  const all: BenchmarkResult = runtimes.length ? { ...result, ...(await benchmarkRuntimes(ctx, modelId, runtimes, o, job)) } : result;
   const latency: Record<string, LatencyRecord> = {};
-  for (const [b, r] of Object.entries(result)) if (r && !('error' in r)) latency[b] = { ...r, at: Date.now() };
+  for (const [b, r] of Object.entries(all)) if (r && !('error' in r)) latency[b] = { ...r, at: Date.now() };
   await ctx.store.updateMeta<ModelInfo>('model', modelId, (m) => ({ ...m, measures: { ...m.measures, latency: { ...m.measures?.latency, ...latency } } }));
-  return result;
+  return all;
 }
 
 /**
@@ -68,8 +73,9 @@ export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string
   if (aId === bId) throw new StudioError('bad-input', 'Pick two different model versions to compare.');
   await ctx.store.require('model', aId);
   await ctx.store.require('model', bId);
+  if (o.runtimes) runtimesOf(o.runtimes);
   const home = activeBackend();
-  const backends = o.backends ?? [home];
+  const backends = o.backends ?? (o.runtimes?.length ? [] : [home]);
   let i = 0;
   const result: BenchmarkPairResult = await onEach(backends, async (b) => {
     // Off the active backend, time private copies (the cached models' weights never move), as benchmark() does.
@@ -89,7 +95,8 @@ export async function benchmarkPair(ctx: WorkerContext, aId: string, bId: string
     }
   });
   if (o.threads?.length) result.wasmThreads = await pairAtThreads(ctx, aId, bId, o, job);
-  return result;
+  if (!o.runtimes?.length) return result;
+  return { ...result, ...(await benchmarkPairRuntimes(ctx, aId, bId, o.runtimes, o, job)) };
 }
 
 /** benchmarkPair on wasm at each of `o.threads`: the engine's own count here, others in a timing worker each. */

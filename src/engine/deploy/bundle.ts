@@ -85,11 +85,12 @@ export function encodeBundle(input: BundleInput): Uint8Array {
     const entry: BundleModelEntry = {
       id: m.id, name: m.name, role: m.role,
       info: { params: m.info.params, macs: m.info.macs, flops: m.info.flops, bytes: m.info.bytes, arch: m.info.arch, lineage: [...m.info.lineage] },
-      files: { json: modelPath(m.id, 'model.json'), weights: modelPath(m.id, WEIGHTS_FILE) },
+      files: { json: modelPath(m.id, 'model.json'), weights: modelPath(m.id, WEIGHTS_FILE), ...(m.tflite ? { tflite: modelPath(m.id, 'model.tflite') } : {}) },
     };
     models.push(entry);
     files[entry.files.json] = m.json;
     files[entry.files.weights] = m.weights;
+    if (m.tflite && entry.files.tflite) files[entry.files.tflite] = m.tflite;
     const pred = input.desktopPredictions[m.id];
     if (!pred) throw new StudioError('bad-input', `No desktop predictions for model "${m.id}".`);
     if (pred.length !== count) throw new StudioError('bad-input', `Desktop predictions of "${m.id}" have ${pred.length} entries for ${count} images.`);
@@ -208,7 +209,9 @@ export function decodeBundle(bytes: Uint8Array): DecodedBundle {
     const pb = need(predPath);
     if (pb.length !== count * 2) throw new StudioError('bad-input', `"${predPath}" holds ${pb.length} bytes; ${count} int16 predictions need ${count * 2}.`);
     desktopPredictions[entry.id] = readI16(pb);
-    models.push({ entry, json, weights });
+    const tf = entry.files.tflite;
+    if (tf !== undefined && typeof tf !== 'string') throw new StudioError('bad-input', `The bundle manifest's .tflite path of model "${entry.id}" is not a string.`);
+    models.push({ entry, json, weights, ...(tf ? { tflite: need(tf) } : {}) });
   }
   return { manifest, models, images, labels, desktopPredictions };
 }

@@ -28,7 +28,8 @@ export interface BundleModelEntry {
   name: string;
   role: BundleRole;
   info: BundleModelInfo;
-  files: { json: string; weights: string };
+  /** `tflite`: the version as a float32 .tflite (absent when a layer cannot be written, or in older bundles). */
+  files: { json: string; weights: string; tflite?: string };
 }
 
 export interface BenchmarkSettings {
@@ -64,6 +65,8 @@ export interface BundleModelInput {
   info: BundleModelInfo;
   json: Uint8Array;
   weights: Uint8Array;
+  /** The float32 .tflite of the version, timed on the phone in LiteRT.js. */
+  tflite?: Uint8Array;
 }
 
 export interface BundleInput {
@@ -85,7 +88,7 @@ export interface BundleInput {
 /** A decoded, validated bundle. */
 export interface DecodedBundle {
   manifest: BundleManifest;
-  models: { entry: BundleModelEntry; json: Uint8Array; weights: Uint8Array }[];
+  models: { entry: BundleModelEntry; json: Uint8Array; weights: Uint8Array; tflite?: Uint8Array }[];
   images: Uint8Array;
   labels: Uint16Array;
   desktopPredictions: Record<string, Int16Array>;

@@ -34,13 +34,16 @@ export class TfliteRunner {
     private readonly model: CompiledModel,
     readonly inputShape: number[],
     readonly outputSize: number,
+    readonly accelerator: 'wasm' | 'webgpu',
   ) {}
 
-  static async create(loader: LiteRtLoader, bytes: Uint8Array, opts: { threads?: number } = {}): Promise<TfliteRunner> {
+  /** `accelerator` 'webgpu' runs LiteRT's GPU path (only worth it on a real, non-software adapter). */
+  static async create(loader: LiteRtLoader, bytes: Uint8Array, opts: { threads?: number; accelerator?: 'wasm' | 'webgpu' } = {}): Promise<TfliteRunner> {
     await ensureLiteRt(loader);
     let model: CompiledModel;
+    const accelerator = opts.accelerator ?? 'wasm';
     try {
-      model = await loadAndCompile(bytes.slice(), { accelerator: 'wasm', cpuOptions: opts.threads ? { numThreads: opts.threads } : {} });
+      model = await loadAndCompile(bytes.slice(), accelerator === 'webgpu' ? { accelerator } : { accelerator, cpuOptions: opts.threads ? { numThreads: opts.threads } : {} });
     } catch (e) {
       throw new StudioError('internal', `LiteRT.js refused the .tflite file: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -51,7 +54,7 @@ export class TfliteRunner {
       throw new StudioError('internal', `LiteRT.js sees ${inputs.length} inputs and ${outputs.length} outputs; expected one of each.`);
     }
     const outShape = [...outputs[0]!.shape];
-    return new TfliteRunner(model, [...inputs[0]!.shape], outShape.reduce((a, b) => a * b, 1));
+    return new TfliteRunner(model, [...inputs[0]!.shape], outShape.reduce((a, b) => a * b, 1), accelerator);
   }
 
   /** Runs one input (already laid out as inputShape) and returns a copy of the output. */
@@ -60,7 +63,7 @@ export class TfliteRunner {
     let outs: Tensor[] = [];
     try {
       outs = await this.model.run(t);
-      const data = outs[0]!.toTypedArray();
+      const data = this.accelerator === 'webgpu' ? await outs[0]!.data() : outs[0]!.toTypedArray();
       return Float32Array.from(data as Float32Array);
     } finally {
       t.delete();
@@ -75,8 +78,25 @@ export class TfliteRunner {
 
 export interface RuntimeLatency { medianMs: number; p90Ms: number; minMs: number; meanMs: number; runs: number }
 
+/** A timed run of a runner: milliseconds for one `run` on a fixed input. */
+export function timedRunOf(runner: TimedRunner): () => Promise<number> {
+  const size = runner.inputShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(size).map((_, i) => (i * 31) % 256);
+  return async () => {
+    const t0 = performance.now();
+    await runner.run(x);
+    return performance.now() - t0;
+  };
+}
+
+/** What `timeRunner` needs of a runtime session (TfliteRunner, OnnxRunner). */
+export interface TimedRunner {
+  readonly inputShape: number[];
+  run(input: Float32Array): Promise<Float32Array>;
+}
+
 /** Batch-1 latency of a runner: `warmup` untimed runs, then at least `runs` timed runs lasting at least `minTimeMs`. */
-export async function timeRunner(runner: TfliteRunner, opts: { warmup?: number; runs?: number; minTimeMs?: number; signal?: AbortSignal } = {}): Promise<RuntimeLatency> {
+export async function timeRunner(runner: TimedRunner, opts: { warmup?: number; runs?: number; minTimeMs?: number; maxTimeMs?: number; signal?: AbortSignal } = {}): Promise<RuntimeLatency> {
   const size = runner.inputShape.reduce((a, b) => a * b, 1);
   const x = new Float32Array(size).map((_, i) => (i * 31) % 256);
   for (let i = 0; i < (opts.warmup ?? 10); i++) await runner.run(x);
@@ -84,7 +104,9 @@ export async function timeRunner(runner: TfliteRunner, opts: { warmup?: number; 
   const start = performance.now();
   const runs = opts.runs ?? 50;
   const minTime = opts.minTimeMs ?? 2000;
+  const maxTime = opts.maxTimeMs ?? Infinity;
   while (times.length < runs || performance.now() - start < minTime) {
+    if (times.length >= 3 && performance.now() - start >= maxTime) break;
     if (opts.signal?.aborted) throw new StudioError('cancelled', 'The operation was cancelled.');
     const t0 = performance.now();
     await runner.run(x);

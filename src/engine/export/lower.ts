@@ -252,6 +252,18 @@ function lowerLayer(low: Lowering, layer: tf.layers.Layer, inputs: number[], out
       low.ops.push({ kind: 'dense', name, input: x, output, weights: transpose2d(values(k), fin, units), weightsShape: [units, fin], bias: b ? values(b) : new Float32Array(units), activation: act.fused });
       return finishAct(output, act.after);
     }
+    case 'Rescaling': {
+      // y = x · scale + offset (scalars): a per-channel scale/shift with equal channels.
+      const x = one();
+      const s = low.shapeOf(x);
+      const scale = cfg.scale;
+      const offset = cfg.offset ?? 0;
+      if (typeof scale !== 'number' || typeof offset !== 'number') throw low.refuse(layer, 'a non-scalar scale or offset');
+      const c = s[s.length - 1]!;
+      const output = low.tensor(outName, s);
+      low.ops.push({ kind: 'scaleShift', name, input: x, output, scale: new Float32Array(c).fill(scale), shift: new Float32Array(c).fill(offset), activation: 'none' });
+      return output;
+    }
     case 'BatchNormalization': {
       const x = one();
       const s = low.shapeOf(x);

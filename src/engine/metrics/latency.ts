@@ -266,51 +266,63 @@ export interface PairResult {
  * (A B, B A, A B, …) so neither model always runs on a cache the other just warmed.
  */
 export async function measurePair(a: tf.LayersModel, b: tf.LayersModel, opts: PairOptions & JobOptions & { threads?: number } = {}): Promise<PairResult> {
-  const warmup = opts.warmup ?? 10;
-  const minPairs = Math.max(2, opts.pairs ?? 60);
-  const minTime = opts.minTimeMs ?? 3000;
-  const maxTime = opts.maxTimeMs ?? Infinity;
   const batch = opts.batch ?? 1;
   if (!(batch >= 1 && Number.isInteger(batch))) throw new StudioError('bad-input', `Latency batch must be a whole number ≥ 1 (got ${batch}).`);
   const sa = inputShape(a, batch);
   const sb = inputShape(b, batch);
   if (sa.join() !== sb.join()) throw new StudioError('shape-mismatch', `The two models take different inputs ([${sa.join(', ')}] vs [${sb.join(', ')}]).`);
-  const { signal, onProgress } = opts;
-  const before = cpuLoadProbe();
   const x = tf.tidy(() => tf.randomUniform(sa, 0, 255, 'float32', 1234));
-  const ta: number[] = [];
-  const tb: number[] = [];
   try {
-    for (let i = 0; i < warmup; i++) {
-      throwIfAborted(signal);
-      await timedRun(a, x);
-      await timedRun(b, x);
-    }
-    const start = now();
-    for (let i = 0; ; i++) {
-      throwIfAborted(signal);
-      if (i % 2 === 0) {
-        ta.push(await timedRun(a, x));
-        tb.push(await timedRun(b, x));
-      } else {
-        tb.push(await timedRun(b, x));
-        ta.push(await timedRun(a, x));
-      }
-      const elapsed = now() - start;
-      if ((ta.length >= minPairs && elapsed >= minTime) || (elapsed >= maxTime && ta.length >= 5)) break;
-      onProgress?.({ phase: 'paired latency', fraction: Math.min(0.99, Math.max(ta.length / minPairs, elapsed / minTime)), message: `${ta.length} pairs` });
-      if (ta.length % 10 === 0) await nextTick();
-    }
+    return await measurePairRuns(() => timedRun(a, x), () => timedRun(b, x), { ...opts, backend: tf.getBackend(), batch });
   } finally {
     x.dispose();
+  }
+}
+
+/**
+ * The interleaved A/B timing itself, for any runtime: `runA` / `runB` perform one timed run each and return its
+ * milliseconds (tfjs models above; LiteRT.js and onnxruntime-web sessions in the export code).
+ */
+export async function measurePairRuns(
+  runA: () => Promise<number>,
+  runB: () => Promise<number>,
+  opts: PairOptions & JobOptions & { threads?: number; backend: string; batch: number },
+): Promise<PairResult> {
+  const warmup = opts.warmup ?? 10;
+  const minPairs = Math.max(2, opts.pairs ?? 60);
+  const minTime = opts.minTimeMs ?? 3000;
+  const maxTime = opts.maxTimeMs ?? Infinity;
+  const { signal, onProgress } = opts;
+  const before = cpuLoadProbe();
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < warmup; i++) {
+    throwIfAborted(signal);
+    await runA();
+    await runB();
+  }
+  const start = now();
+  for (let i = 0; ; i++) {
+    throwIfAborted(signal);
+    if (i % 2 === 0) {
+      ta.push(await runA());
+      tb.push(await runB());
+    } else {
+      tb.push(await runB());
+      ta.push(await runA());
+    }
+    const elapsed = now() - start;
+    if ((ta.length >= minPairs && elapsed >= minTime) || (elapsed >= maxTime && ta.length >= 5)) break;
+    onProgress?.({ phase: 'paired latency', fraction: Math.min(0.99, Math.max(ta.length / minPairs, elapsed / minTime)), message: `${ta.length} pairs` });
+    if (ta.length % 10 === 0) await nextTick();
   }
   const after = cpuLoadProbe();
   const ratios = pairRatios(ta, tb);
   const [low, high] = bootstrapMedianInterval(ratios, { seed: opts.seed });
   onProgress?.({ phase: 'paired latency', fraction: 1 });
   return {
-    backend: tf.getBackend(),
-    batch,
+    backend: opts.backend,
+    batch: opts.batch,
     ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     pairs: ta.length,
     a: summarize(ta),
