@@ -55,6 +55,8 @@ export async function modelFromArtifacts(a: tf.io.ModelArtifacts): Promise<tf.La
  * the weights decoded and set (the decoded tensors are always disposed). Errors are 'bad-input'.
  */
 export async function buildImportedModel(a: tf.io.ModelArtifacts): Promise<tf.LayersModel> {
+  if (!isObj(a.modelTopology)) throw new StudioError('bad-input', 'The model has no modelTopology.');
+  checkGraphReferences(modelConfigOf(a.modelTopology));
   const registry = () => tf.engine().state.registeredVariables;
   const before = new Set(Object.keys(registry()));
   const building = tf.models.modelFromJSON({ modelTopology: a.modelTopology } as unknown as tf.io.ModelJSON);
