@@ -179,12 +179,13 @@ export function checkGraphReferences(modelConfig: Json, file = 'model.json'): vo
     if (!isObj(l)) bad('a layer entry is not an object');
     const name = typeof l.name === 'string' && l.name !== '' ? l.name : bad('a layer has no name (or a name that is not a string)');
     if (built.has(name)) bad(`two layers are called '${name}'`);
+    if (isObj(l.config) && l.config.name !== undefined && typeof l.config.name !== 'string') bad(`layer '${name}' has a config name that is not a string`);
     built.set(name, l.class_name === 'InputLayer' ? 1 : 0);
     if (l.class_name === 'Model' || l.class_name === 'Functional') checkGraphReferences(l, file);
     const nodes = l.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) bad(`layer '${name}' has inbound_nodes that are not a list`);
     nodes.forEach((n: unknown, k: number) => {
-      if (!Array.isArray(n)) bad(`node ${k} of layer '${name}' is not a list`);
+      if (!Array.isArray(n) || n.length === 0) bad(`node ${k} of layer '${name}' is not a non-empty list of inputs`);
       const inputs = n.map((x: unknown): [string, number] => {
         if (!Array.isArray(x) || typeof x[0] !== 'string' || !(Number.isInteger(x[1]) && (x[1] as number) >= 0)) return bad(`node ${k} of layer '${name}' has a malformed input`);
         return [x[0], x[1] as number];
