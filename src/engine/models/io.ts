@@ -168,7 +168,8 @@ export function checkLayerClasses(modelConfig: Json, known = knownClassNames()):
  */
 export function checkGraphReferences(modelConfig: Json, file = 'model.json'): void {
   const cfg = modelConfig.config;
-  if (!isObj(cfg) || !Array.isArray(cfg.layers)) return;
+  // A Sequential's layers are chained in order (no inbound_nodes, names inside each config): nothing to resolve.
+  if (modelConfig.class_name === 'Sequential' || !isObj(cfg) || !Array.isArray(cfg.layers)) return;
   const bad: (why: string) => never = (why) => {
     throw new StudioError('bad-input', `'${file}' has a broken layer graph: ${why}.`);
   };
@@ -180,7 +181,9 @@ export function checkGraphReferences(modelConfig: Json, file = 'model.json'): vo
     const name = typeof l.name === 'string' && l.name !== '' ? l.name : bad('a layer has no name (or a name that is not a string)');
     if (built.has(name)) bad(`two layers are called '${name}'`);
     if (isObj(l.config) && l.config.name !== undefined && typeof l.config.name !== 'string') bad(`layer '${name}' has a config name that is not a string`);
-    built.set(name, l.class_name === 'InputLayer' ? 1 : 0);
+    // An InputLayer and a nested model start with one node of their own; applying a layer adds the next node.
+    const own = l.class_name === 'InputLayer' || l.class_name === 'Sequential' || l.class_name === 'Model' || l.class_name === 'Functional' ? 1 : 0;
+    built.set(name, own);
     if (l.class_name === 'Model' || l.class_name === 'Functional') checkGraphReferences(l, file);
     const nodes = l.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) bad(`layer '${name}' has inbound_nodes that are not a list`);
@@ -190,7 +193,7 @@ export function checkGraphReferences(modelConfig: Json, file = 'model.json'): vo
         if (!Array.isArray(x) || typeof x[0] !== 'string' || !(Number.isInteger(x[1]) && (x[1] as number) >= 0)) return bad(`node ${k} of layer '${name}' has a malformed input`);
         return [x[0], x[1] as number];
       });
-      pending.push({ layer: name, node: k, inputs });
+      pending.push({ layer: name, node: k + own, inputs });
     });
   }
   for (const p of pending) for (const [from] of p.inputs) if (!built.has(from)) bad(`layer '${p.layer}' takes its input from '${from}', which is not in the model`);

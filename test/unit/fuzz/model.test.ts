@@ -156,6 +156,20 @@ function expectClean(s: FuzzStats): void {
 }
 
 describe('fuzz: model import', () => {
+  it('the checked build path still imports a Sequential model and a functional model nesting one', async () => {
+    const seq = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3 }), tf.layers.flatten(), tf.layers.dense({ units: 3 })] });
+    const input = tf.input({ shape: [8, 8, 3] });
+    const nested = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(seq.apply(input)) as tf.SymbolicTensor });
+    for (const m of [seq, nested]) {
+      const ctx = createContext(memoryKeyValue());
+      const before = tf.memory().numTensors;
+      const info = await importModel(ctx, (await exportModelFiles(m)).map(asFile));
+      await deleteModel(ctx, info.id);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    seq.dispose();
+  });
+
   it('every mutated model.json / weights / zip imports or fails with a specific code, nothing stored, no tensor left', async () => {
     expectClean(await fuzz('model.json + weights', modelCase));
   });
