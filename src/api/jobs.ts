@@ -59,6 +59,19 @@ export class JobRegistry {
   }
 }
 
+/** Messages tfjs and the browsers use when the GPU device or the WebGL context goes away under a running job. */
+const DEVICE_LOST = /context (was )?lost|CONTEXT_LOST|device (was |is )?lost|GPUDevice.*(lost|destroyed)|DeviceLost|webgl.*lost/i;
+
+/**
+ * A lost WebGPU device / WebGL context surfaces as a plain Error from whatever op ran: this turns it into
+ * `backend-unavailable` naming the backend and the job (the lease is released as the job ends, and the engine can go
+ * on with another backend). Returns null for any other error.
+ */
+export function deviceLoss(e: unknown, backend: string, label: string): StudioError | null {
+  if (e instanceof StudioError || !(e instanceof Error) || !DEVICE_LOST.test(`${e.name} ${e.message}`)) return null;
+  return new StudioError('backend-unavailable', `The ${backend} backend was lost while ${label} ran (${e.message}): choose another backend (or reload the page) and run it again.`, { backend });
+}
+
 /** What the lease needs from the backend layer (probe.ts in the worker; a fake in tests). */
 export interface BackendSwitcher {
   active(): string;
@@ -95,7 +108,11 @@ export class BackendLease {
     try {
       await this.switching;
       if (h.backend !== null && this.switcher.active() !== h.backend) throw new StudioError('backend-unavailable', `The ${h.backend} backend could not be put in place for ${label}.`);
-      return await fn();
+      try {
+        return await fn();
+      } catch (e) {
+        throw deviceLoss(e, h.backend ?? this.switcher.active(), label) ?? e;
+      }
     } finally {
       this.drop(h);
     }
@@ -110,6 +127,8 @@ export class BackendLease {
     const before = this.switcher.active();
     try {
       return await fn();
+    } catch (e) {
+      throw deviceLoss(e, this.switcher.active(), label) ?? e;
     } finally {
       if (o.restore !== false && this.switcher.active() !== before) await this.switcher.switchTo(before).catch(() => undefined);
       this.drop(h);

@@ -146,7 +146,7 @@ export class EngineApi implements T.StudioApi {
   createDemoDataset(options?: { trainPerClass?: number; testPerClass?: number; seed?: number }) { return data.createDemoDataset(this.ctx, options); }
   datasets() { return data.listDatasets(this.ctx); }
   deleteDataset(id: string) { return data.deleteDataset(this.ctx, id); }
-  pipelineThroughput(id: string, options?: { batchSize?: number; augment?: boolean; batches?: number }) { return this.call(() => data.pipelineThroughput(this.ctx, id, options)); }
+  pipelineThroughput(id: string, options?: { batchSize?: number; augment?: boolean; batches?: number }) { return this.tfCall(() => data.pipelineThroughput(this.ctx, id, options)); }
   datasetSamples(id: string, options?: { perClass?: number; split?: 'train' | 'test' | 'val' }) { return data.datasetSamples(this.ctx, id, options); }
 
   // ---- models
@@ -158,10 +158,10 @@ export class EngineApi implements T.StudioApi {
     pruning.forgetGraph(id);
     return models.deleteModel(this.ctx, id);
   }
-  exportModel(id: string) { return this.call(() => models.exportModel(this.ctx, id)); }
-  exportModelFiles(id: string) { return this.call(() => models.exportFiles(this.ctx, id)); }
-  modelInfo(id: string) { return this.call(() => models.modelInfo(this.ctx, id)); }
-  cutCandidates(modelId: string) { return this.call(() => models.cutCandidates(this.ctx, modelId)); }
+  exportModel(id: string) { return this.tfCall(() => models.exportModel(this.ctx, id)); }
+  exportModelFiles(id: string) { return this.tfCall(() => models.exportFiles(this.ctx, id)); }
+  modelInfo(id: string) { return this.tfCall(() => models.modelInfo(this.ctx, id)); }
+  cutCandidates(modelId: string) { return this.tfCall(() => models.cutCandidates(this.ctx, modelId)); }
   train(modelId: string, datasetId: string, options: T.TrainOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
     const runId = newId('run');
     return this.job(jobId, onProgress, (j) => training.startRun(this.ctx, 'train', modelId, datasetId, options, j, runId), { label: 'training', backend: { training: options.backend } });
@@ -211,7 +211,7 @@ export class EngineApi implements T.StudioApi {
   }
 
   // ---- pruning
-  dependencyGroups(modelId: string) { return this.call(() => pruning.dependencyGroups(this.ctx, modelId)); }
+  dependencyGroups(modelId: string) { return this.tfCall(() => pruning.dependencyGroups(this.ctx, modelId)); }
   pruneModel(modelId: string, what: { remove: Record<string, number[]> } | T.PlanResult, options?: T.PruneModelOptionsApi, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.pruneModel(this.ctx, modelId, what, options, j), { label: 'pruning', models: [modelId] });
   }
@@ -222,7 +222,7 @@ export class EngineApi implements T.StudioApi {
       return analyses.storeAnalysis(this.ctx, modelId, DATA_CRITERIA.includes(options.criterion) ? datasetId : null, a, options);
     }, { label: 'analysis', models: [modelId] });
   }
-  measureRoundTo(remeasure?: boolean) { return this.call(() => widths.roundToChoice(remeasure)); }
+  measureRoundTo(remeasure?: boolean) { return this.tfCall(() => widths.roundToChoice(remeasure)); }
   plan(modelId: string, analysis: T.AnalysisResult, options: T.PlanOptionsApi) { return this.tfCall(() => pruning.plan(this.ctx, modelId, analysis, options)); }
   latencyTable(modelId: string, options: Parameters<T.StudioApi['latencyTable']>[1] = {}, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => pruning.latencyTable(this.ctx, modelId, options, j), { label: 'latency table', models: [modelId] });
@@ -240,7 +240,7 @@ export class EngineApi implements T.StudioApi {
     return this.job(jobId, onProgress, (j) => pruning.sensitivity(this.ctx, modelId, datasetId, analysis, options, j), { label: 'sensitivity scan', models: [modelId] });
   }
   sensitivityRatios(modelId: string, result: T.SensitivityResult, macs: number, maxRatio?: number) {
-    return this.call(() => pruning.sensitivityRatios(this.ctx, modelId, result, macs, maxRatio));
+    return this.tfCall(() => pruning.sensitivityRatios(this.ctx, modelId, result, macs, maxRatio));
   }
   featureMaps(modelId: string, datasetId: string, layer: string, options?: { image?: number; maxChannels?: number }) {
     return this.tfCall(() => pruning.featureMaps(this.ctx, modelId, datasetId, layer, options));
@@ -256,10 +256,11 @@ export class EngineApi implements T.StudioApi {
   }
   report(modelIds?: string[]) { return measures.report(this.ctx, modelIds); }
   benchmarkPair(aId: string, bId: string, options?: T.BenchmarkPairOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => measures.benchmarkPair(this.ctx, aId, bId, options, j));
+    // Timing on other backends switches them: exclusive then; on the current one it shares. Both hold the two models.
+    return this.job(jobId, onProgress, (j) => measures.benchmarkPair(this.ctx, aId, bId, options, j), { label: 'paired benchmark', backend: options?.backends?.length ? 'exclusive' : 'current', models: [aId, bId] });
   }
   optimize(modelId: string, options?: T.OptimizeOptions, onProgress?: T.OnProgress, jobId?: string) {
-    return this.job(jobId, onProgress, (j) => optimizing.optimize(this.ctx, modelId, options, j));
+    return this.job(jobId, onProgress, (j) => optimizing.optimize(this.ctx, modelId, options, j), { label: 'deploy optimisation', models: [modelId] });
   }
 
   // ---- deployment
@@ -273,7 +274,7 @@ export class EngineApi implements T.StudioApi {
   importResults(text: string) { return deploy.importResults(this.ctx, text); }
 
   // ---- export for apps
-  exportTflite(modelId: string, options?: { weights?: T.WeightMode }) { return this.call(() => exporting.exportTflite(this.ctx, modelId, options)); }
+  exportTflite(modelId: string, options?: { weights?: T.WeightMode }) { return this.tfCall(() => exporting.exportTflite(this.ctx, modelId, options)); }
   verifyTflite(modelId: string, file: Blob, datasetId: string, options?: { images?: number; weights?: T.WeightMode }, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, (j) => exporting.verifyTflite(this.ctx, modelId, file, datasetId, options, j), { label: 'verifying the .tflite', models: [modelId] });
   }

@@ -7,9 +7,9 @@
  * decodeBundle validates everything (zip, format, version, members, sizes, CRC-32 per member) before use.
  */
 import * as tf from '@tensorflow/tfjs';
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
 import { StudioError } from '../errors';
-import { exportModelFiles, modelFromArtifacts, specBytes } from '../models/io';
+import { buildImportedModel, checkFiniteWeights, exportModelFiles, specBytes, unzipLimited } from '../models/io';
 import {
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
@@ -165,8 +165,9 @@ function parseManifest(bytes: Uint8Array): BundleManifest {
 
 function unzip(bytes: Uint8Array): Record<string, Uint8Array> {
   try {
-    return unzipSync(bytes);
+    return unzipLimited(bytes, 'the bundle');
   } catch (e) {
+    if (e instanceof StudioError && e.code === 'too-large') throw e;
     throw new StudioError('corrupt-archive', `The bundle is truncated or damaged (${(e as Error).message}); copy it to this device again.`);
   }
 }
@@ -234,7 +235,8 @@ export async function loadBundleModel(bundle: DecodedBundle, id: string): Promis
     throw new StudioError('bad-input', `"${m.entry.files.weights}" holds ${m.weights.byteLength} bytes but its model.json needs ${need}.`, { expected: need, actual: m.weights.byteLength });
   }
   const w = m.weights;
-  return modelFromArtifacts({
+  checkFiniteWeights(specs, w);
+  return buildImportedModel({
     modelTopology: mj.modelTopology,
     weightSpecs: specs,
     weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) as ArrayBuffer,

@@ -48,17 +48,87 @@ export async function modelFromArtifacts(a: tf.io.ModelArtifacts): Promise<tf.La
   }
 }
 
+/**
+ * Builds a model from artifacts that came from outside (an upload, a bundle) without leaving tensors behind when it
+ * fails: the topology is built first (tfjs does that synchronously, so exactly the variables created by it are known
+ * and disposed if it throws), then every variable is matched to a weight spec by name and shape, and only then are
+ * the weights decoded and set (the decoded tensors are always disposed). Errors are 'bad-input'.
+ */
+export async function buildImportedModel(a: tf.io.ModelArtifacts): Promise<tf.LayersModel> {
+  if (!isObj(a.modelTopology)) throw new StudioError('bad-input', 'The model has no modelTopology.');
+  checkGraphReferences(modelConfigOf(a.modelTopology));
+  const registry = () => tf.engine().state.registeredVariables;
+  const before = new Set(Object.keys(registry()));
+  const building = tf.models.modelFromJSON({ modelTopology: a.modelTopology } as unknown as tf.io.ModelJSON);
+  const created = Object.entries(registry()).filter(([k]) => !before.has(k)).map(([, v]) => v);
+  let model: tf.LayersModel;
+  try {
+    model = await building;
+  } catch (e) {
+    for (const v of created) v.dispose();
+    throw new StudioError('bad-input', `The model could not be built: ${(e as Error).message}`);
+  }
+  try {
+    const specs = a.weightSpecs ?? [];
+    const byName = new Map(specs.map((w) => [w.name, w]));
+    if (byName.size !== specs.length) throw new StudioError('bad-input', "model.json's weightsManifest lists a weight name twice.");
+    for (const w of model.weights) {
+      const spec = byName.get(w.originalName);
+      if (!spec) throw new StudioError('bad-input', `The model's layers need weight '${w.originalName}', which model.json's weightsManifest does not list.`);
+      if (spec.shape.length !== w.shape.length || spec.shape.some((d, i) => d !== w.shape[i])) {
+        throw new StudioError('bad-input', `Weight '${w.originalName}' has shape [${spec.shape.join(', ')}] in weightsManifest but the layer needs [${w.shape.join(', ')}].`);
+      }
+    }
+    if (specs.length !== model.weights.length) throw new StudioError('bad-input', `model.json's weightsManifest lists ${specs.length} weights; the model's layers have ${model.weights.length}.`);
+    const data = a.weightData === undefined ? new ArrayBuffer(0) : joinWeightData(a.weightData);
+    const decoded = tf.io.decodeWeights(data, specs);
+    try {
+      model.loadWeights(decoded, true);
+    } finally {
+      tf.dispose(Object.values(decoded));
+    }
+    if (a.userDefinedMetadata) model.setUserDefinedMetadata(a.userDefinedMetadata);
+    return model;
+  } catch (e) {
+    model.dispose();
+    if (e instanceof StudioError) throw e;
+    throw new StudioError('bad-input', `The model could not be built: ${(e as Error).message}`);
+  }
+}
+
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
 /** Bytes a weight spec occupies in the shards. */
 export function specBytes(spec: tf.io.WeightsManifestEntry): number {
+  const s = spec as unknown;
+  if (!isObj(s) || typeof s.name !== 'string') throw new StudioError('bad-input', `A weight spec in model.json is not {name, shape, dtype}: ${JSON.stringify(s)?.slice(0, 80)}.`);
+  if (!Array.isArray(s.shape) || !s.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+    throw new StudioError('bad-input', `Weight '${s.name}' has shape ${JSON.stringify(s.shape)?.slice(0, 80)}; a shape is a list of whole numbers ≥ 0.`);
+  }
   const n = spec.shape.reduce((p, d) => p * d, 1);
+  if (!Number.isSafeInteger(n)) throw new StudioError('bad-input', `Weight '${s.name}' has shape ${JSON.stringify(s.shape)}, which no weight file can hold.`);
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   const per = BYTES[dtype];
   if (per === undefined) {
     throw new StudioError('bad-input', `Weight '${spec.name}' has unsupported dtype '${dtype}'.`);
   }
   return n * per;
+}
+
+/** Throws 'bad-input' naming the first float32 weight that holds NaN or ±Infinity (a damaged or diverged file). */
+export function checkFiniteWeights(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): void {
+  let off = 0;
+  for (const spec of specs) {
+    const bytes = specBytes(spec);
+    if ((spec.quantization?.dtype ?? spec.dtype) === 'float32' && !spec.quantization) {
+      const dv = new DataView(data.buffer, data.byteOffset + off, bytes);
+      for (let i = 0; i < bytes; i += 4) {
+        const v = dv.getFloat32(i, true);
+        if (!Number.isFinite(v)) throw new StudioError('bad-input', `Weight '${spec.name}' holds ${v} at element ${i / 4}: the weight file is damaged, or the model diverged when it was trained.`, { weight: spec.name });
+      }
+    }
+    off += bytes;
+  }
 }
 
 /** The Keras-style model config inside a modelTopology (handles both tfjs and converter layouts). */
@@ -91,9 +161,88 @@ export function checkLayerClasses(modelConfig: Json, known = knownClassNames()):
   }
 }
 
+/**
+ * Throws 'bad-input' when a functional topology refers to a layer or node that does not exist or is cyclic: tfjs's
+ * deserialiser re-queues a node whose inputs are not built yet and never stops, so such a model.json would hang the
+ * tab. This replays its order abstractly: every pass must build at least one pending node (walks nested models).
+ */
+export function checkGraphReferences(modelConfig: Json, file = 'model.json'): void {
+  const cfg = modelConfig.config;
+  // A Sequential's layers are chained in order (no inbound_nodes, names inside each config): nothing to resolve.
+  if (modelConfig.class_name === 'Sequential' || !isObj(cfg) || !Array.isArray(cfg.layers)) return;
+  const bad: (why: string) => never = (why) => {
+    throw new StudioError('bad-input', `'${file}' has a broken layer graph: ${why}.`);
+  };
+  const layers = cfg.layers as unknown[];
+  const built = new Map<string, number>(); // layer name → nodes built so far
+  const pending: { layer: string; node: number; inputs: [string, number][] }[] = [];
+  for (const l of layers) {
+    if (!isObj(l)) bad('a layer entry is not an object');
+    const name = typeof l.name === 'string' && l.name !== '' ? l.name : bad('a layer has no name (or a name that is not a string)');
+    if (built.has(name)) bad(`two layers are called '${name}'`);
+    if (isObj(l.config) && l.config.name !== undefined && typeof l.config.name !== 'string') bad(`layer '${name}' has a config name that is not a string`);
+    // An InputLayer and a nested model start with one node of their own; applying a layer adds the next node.
+    const own = l.class_name === 'InputLayer' || l.class_name === 'Sequential' || l.class_name === 'Model' || l.class_name === 'Functional' ? 1 : 0;
+    built.set(name, own);
+    if (l.class_name === 'Model' || l.class_name === 'Functional') checkGraphReferences(l, file);
+    const nodes = l.inbound_nodes ?? [];
+    if (!Array.isArray(nodes)) bad(`layer '${name}' has inbound_nodes that are not a list`);
+    nodes.forEach((n: unknown, k: number) => {
+      if (!Array.isArray(n) || n.length === 0) bad(`node ${k} of layer '${name}' is not a non-empty list of inputs`);
+      const inputs = n.map((x: unknown): [string, number] => {
+        if (!Array.isArray(x) || typeof x[0] !== 'string' || !(Number.isInteger(x[1]) && (x[1] as number) >= 0)) return bad(`node ${k} of layer '${name}' has a malformed input`);
+        return [x[0], x[1] as number];
+      });
+      pending.push({ layer: name, node: k + own, inputs });
+    });
+  }
+  for (const p of pending) for (const [from] of p.inputs) if (!built.has(from)) bad(`layer '${p.layer}' takes its input from '${from}', which is not in the model`);
+  let left = pending;
+  while (left.length > 0) {
+    const next = left.filter((p) => !(p.node === built.get(p.layer) && p.inputs.every(([from, node]) => node < built.get(from)!) && (built.set(p.layer, p.node + 1), true)));
+    if (next.length === left.length) bad(`layer '${left[0]!.layer}' depends on a node that is never built (a cycle or a wrong node index)`);
+    left = next;
+  }
+  for (const key of ['input_layers', 'output_layers'] as const) {
+    const refs = cfg[key];
+    if (refs === undefined) continue;
+    if (!Array.isArray(refs)) bad(`${key} is not a list`);
+    for (const r of refs) {
+      if (!Array.isArray(r) || typeof r[0] !== 'string' || !built.has(r[0]) || !(Number.isInteger(r[1]) && (r[1] as number) >= 0 && (r[1] as number) < Math.max(1, built.get(r[0])!))) bad(`${key} names ${JSON.stringify(r)}, which is not a node of the model`);
+    }
+  }
+}
+
 function basename(p: string): string {
   const parts = p.split(/[\\/]/);
   return parts[parts.length - 1] ?? p;
+}
+
+/** Limits on a zip read whole (a model .zip, a .psbundle): beyond them it is refused with `too-large`. */
+export const MEMORY_ZIP_LIMITS = { maxEntries: 10_000, maxBytes: 1024 ** 3 };
+
+/**
+ * unzipSync with limits checked on the sizes the zip declares BEFORE anything is inflated (fflate allocates each
+ * member at its declared size, so a forged size alone could take the tab down): more than `maxEntries` members or
+ * `maxBytes` declared bytes is `too-large`; anything unreadable is `corrupt-archive`.
+ */
+export function unzipLimited(bytes: Uint8Array, name: string, limits = MEMORY_ZIP_LIMITS): Record<string, Uint8Array> {
+  let n = 0;
+  let total = 0;
+  try {
+    return unzipSync(bytes, {
+      filter: (f) => {
+        total += f.originalSize;
+        if (++n > limits.maxEntries || total > limits.maxBytes) {
+          throw new StudioError('too-large', `'${name}' holds more than ${limits.maxEntries.toLocaleString('en')} files or ${(limits.maxBytes / 1024 ** 2).toFixed(0)} MiB: it is too large to open here, or a zip bomb.`, { file: name });
+        }
+        return true;
+      },
+    });
+  } catch (e) {
+    if (e instanceof StudioError) throw e;
+    throw new StudioError('corrupt-archive', `'${name}' is not a readable zip archive: ${(e as Error).message}`, { file: name });
+  }
 }
 
 /** Expands a single .zip upload into its files (directories flattened to base names). */
@@ -104,12 +253,7 @@ function expandZip(files: NamedBytes[]): NamedBytes[] {
       out.push({ name: basename(f.name), bytes: f.bytes });
       continue;
     }
-    let entries: Record<string, Uint8Array>;
-    try {
-      entries = unzipSync(f.bytes);
-    } catch (e) {
-      throw new StudioError('corrupt-archive', `'${f.name}' is not a readable zip archive: ${(e as Error).message}`);
-    }
+    const entries = unzipLimited(f.bytes, f.name);
     for (const [path, bytes] of Object.entries(entries)) {
       if (path.endsWith('/') || path.startsWith('__MACOSX/') || basename(path).startsWith('._')) continue;
       out.push({ name: basename(path), bytes });
@@ -165,6 +309,7 @@ export async function importModelFromFiles(files: NamedBytes[]): Promise<tf.Laye
     );
   }
   checkLayerClasses(config);
+  checkGraphReferences(config, jsonFile.name);
 
   const manifest = mj.weightsManifest;
   if (!Array.isArray(manifest)) {
@@ -212,7 +357,8 @@ export async function importModelFromFiles(files: NamedBytes[]): Promise<tf.Laye
     weightData.set(c, off);
     off += c.byteLength;
   }
-  return modelFromArtifacts({
+  checkFiniteWeights(specs, weightData);
+  return buildImportedModel({
     modelTopology: mj.modelTopology,
     weightSpecs: specs,
     weightData: weightData.buffer,

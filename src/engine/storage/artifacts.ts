@@ -83,8 +83,7 @@ export class ArtifactStore {
           info[part] = { v, chunks: n, crc: crc32(bytes) };
         }
       } catch (e) {
-        // Nothing partial: the previous record still stands; drop the new chunks (best effort; the sweep gets the rest).
-        for (const k of written) await this.kv.del(k).catch(() => undefined);
+        await this.dropWritten(written);
         throw e;
       }
       // Keep parts of a previous version that were not rewritten (meta-only updates).
@@ -96,10 +95,21 @@ export class ArtifactStore {
         if (pi) allInfo[p] = pi;
       }
       const record: ArtifactRecord<M> = { kind, id, meta, parts: allParts, partInfo: allInfo, bytes: sum(allParts), updatedAt: this.now() };
-      await this.kv.set(metaKey(kind, id), record); // the commit
+      try {
+        await this.kv.set(metaKey(kind, id), record); // the commit
+      } catch (e) {
+        // The record itself did not fit (quota): the previous one still stands, so the new chunks must go too.
+        await this.dropWritten(written);
+        throw e;
+      }
       if (previous) for (const p of Object.keys(sizes)) if (previous.parts[p] !== undefined) await this.deleteChunks(kind, id, p, previous);
       return record;
     });
+  }
+
+  /** Nothing partial: drops the chunks a failed write made (best effort; the sweep gets the rest). */
+  private async dropWritten(keys: string[]): Promise<void> {
+    for (const k of keys) await this.kv.del(k).catch(() => undefined);
   }
 
   /** Deletes the chunks of part `part` as `rec` describes them (its version, or the legacy unversioned layout). */
