@@ -10,7 +10,7 @@ import { activeBackend } from '../../engine/backends/probe';
 import type * as T from '../types';
 import { StudioError } from '../../engine/errors';
 import { newId } from '../../engine/storage/artifacts';
-import { defaultLockManager, runsHeld } from '../../engine/storage/locks';
+import { defaultLockManager, resumeLock, runsHeld } from '../../engine/storage/locks';
 import { STUDIO_VERSION } from '../version';
 import type { WorkerContext } from './context';
 import * as data from './datasets';
@@ -189,11 +189,24 @@ export class EngineApi implements T.StudioApi {
   async resumeRun(runId: string, onProgress?: T.OnProgress, jobId?: string) {
     await this.ready;
     const rec = await this.ctx.store.require<T.RunSummary & { options?: { backend?: BackendName | 'auto' | 'current'; teacherId?: string } }>('run', runId);
-    await this.notRunningElsewhere(runId);
-    const o = rec.meta.options ?? {};
-    return this.job<T.TrainResult | T.IterativeResult>(jobId, onProgress, (j) => (rec.meta.kind === 'iterative' ? iterative.resumeIterative(this.ctx, runId, j) : training.resumeRun(this.ctx, runId, j)), {
-      label: 'resumed run', backend: { training: o.backend }, models: [o.teacherId],
+    return this.claimResume(runId, async () => {
+      await this.notRunningElsewhere(runId);
+      const o = rec.meta.options ?? {};
+      return this.job<T.TrainResult | T.IterativeResult>(jobId, onProgress, (j) => (rec.meta.kind === 'iterative' ? iterative.resumeIterative(this.ctx, runId, j) : training.resumeRun(this.ctx, runId, j)), {
+        label: 'resumed run', backend: { training: o.backend }, models: [o.teacherId],
+      });
     });
+  }
+
+  /**
+   * Runs `fn` holding the run's resume lock, taken only if no other tab (or call) is resuming it right now; else
+   * busy-elsewhere. A run already executing here skips the claim: resumeRun then says so itself.
+   */
+  private async claimResume<R>(runId: string, fn: () => Promise<R>): Promise<R> {
+    if (training.runningRunIds().has(runId)) return fn();
+    const got = await defaultLockManager().request(resumeLock(runId), { mode: 'exclusive', ifAvailable: true }, async (lock) => (lock ? { value: await fn() } : null));
+    if (!got) throw new StudioError('busy-elsewhere', `Run ${runId} is being resumed in another tab of the studio (or by another call): follow it there.`);
+    return got.value;
   }
   evaluate(modelId: string, datasetId: string, options: T.EvaluateOptions = {}, onProgress?: T.OnProgress, jobId?: string) {
     return this.job(jobId, onProgress, async (j) => {

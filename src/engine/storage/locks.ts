@@ -18,6 +18,11 @@ export interface LockManagerLike {
 export const WRITE_LOCK = 'pruning-studio:store-write';
 /** The lock a tab holds while it executes run `runId`. */
 export const runLock = (runId: string): string => `pruning-studio:run:${runId}`;
+/**
+ * The lock a tab holds for the whole of resuming run `runId` (taken with ifAvailable before anything else): two tabs
+ * that both see a run as interrupted cannot both resume it, even before either holds the run's own lock.
+ */
+export const resumeLock = (runId: string): string => `pruning-studio:resume:${runId}`;
 
 interface Waiter { mode: LockMode; start: () => void }
 interface State { mode: LockMode; count: number; queue: Waiter[] }

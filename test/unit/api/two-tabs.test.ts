@@ -9,7 +9,7 @@ import { createContext } from '../../../src/api/worker/context';
 import { EngineApi } from '../../../src/api/worker/engine-api';
 import type { ImageDecoder } from '../../../src/engine/data/custom';
 import { memoryKeyValue } from '../../../src/engine/storage/kv';
-import { RunLockSet, defaultLockManager, runsHeld } from '../../../src/engine/storage/locks';
+import { RunLockSet, defaultLockManager, resumeLock, runsHeld } from '../../../src/engine/storage/locks';
 
 const noDecoder: ImageDecoder = async () => { throw new Error('no images in this test'); };
 let previous: string;
@@ -40,5 +40,27 @@ describe('a run belongs to one tab', () => {
     tabA.delete(runId); // tab A closed (its locks are released)
     await new Promise((r) => setTimeout(r, 10));
     expect((await tabB.runs()).find((r) => r.runId === runId)?.status).toBe('interrupted');
+  });
+
+  it('two tabs that both see a run as interrupted cannot both resume it: the second is refused while the first resumes', async () => {
+    const kv = memoryKeyValue();
+    const runId = 'run-two-tabs-2';
+    await kv.set(`meta/run/${runId}`, {
+      kind: 'run', id: runId, parts: {}, bytes: 0, updatedAt: 1,
+      meta: { runId, kind: 'train', modelId: 'model-missing', datasetId: 'd', status: 'running', epochsDone: 1, epochs: 5, history: [], updatedAt: 1, options: { epochs: 5 } },
+    });
+    const tabB = new EngineApi(createContext(kv), noDecoder);
+    expect((await tabB.runs()).find((r) => r.runId === runId)?.status).toBe('interrupted');
+    // tab A is between "it is interrupted" and holding the run's own lock: it holds the resume claim
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const tabA = defaultLockManager().request(resumeLock(runId), { mode: 'exclusive' }, () => held);
+    await new Promise((r) => setTimeout(r, 10));
+    await expect(tabB.resumeRun(runId)).rejects.toMatchObject({ code: 'busy-elsewhere', message: expect.stringMatching(/being resumed in another tab/) });
+    release();
+    await tabA;
+    // once tab A is done, tab B's resume goes ahead (and here fails on the run's missing model, not on the claim)
+    await expect(tabB.resumeRun(runId)).rejects.toMatchObject({ code: 'not-found' });
+    expect((await runsHeld(defaultLockManager())).has(runId)).toBe(false);
   });
 });
