@@ -56,6 +56,31 @@ export function renderRecovery(data) {
   return out;
 }
 
+/** The exported files' runtimes (section 5 cells `runtimes:<arch>`), as Markdown lines. */
+export function renderRuntimes(data) {
+  const out = [];
+  const c = data.cells ?? {};
+  const ok = (id) => (c[id]?.status === 'ok' ? c[id].result : undefined);
+  const rtRows = [];
+  for (const arch of ['resnet20', 'resnet56']) {
+    const id = `runtimes:${arch}`;
+    if (!c[id]) continue;
+    const r = ok(id);
+    if (!r) { rtRows.push([arch, '', `failed: ${esc(c[id]?.error?.message ?? 'not run')}`, '', '', '', '']); continue; }
+    for (const rt of ['wasm', 'litert-wasm', 'ort-wasm']) {
+      const v = r.pair?.[rt];
+      if (!v || v.error) { rtRows.push([arch, rt === 'wasm' ? 'tfjs-wasm' : rt, `failed: ${esc(v?.error ?? 'not run')}`, '', '', '', '']); continue; }
+      rtRows.push([arch, rt === 'wasm' ? 'tfjs-wasm' : rt, v.threads ?? '—', ms(v.a.medianMs), ms(v.b.medianMs), `**${v.ratio.median.toFixed(2)}×** [${v.ratio.low.toFixed(2)}, ${v.ratio.high.toFixed(2)}]`, `${v.pairs} (load ${v.load.before.contention.toFixed(1)} → ${v.load.after.contention.toFixed(1)})`]);
+    }
+  }
+  if (rtRows.length) {
+    out.push('### Runtimes of the exported files: original vs pruned, batch 1 (`studio.benchmarkPair(orig, pruned, {backends: [\'wasm\'], runtimes: [\'litert-wasm\', \'ort-wasm\']})`)', '');
+    out.push('Akamaster ResNets and their L1 −50 % MACs pruned versions (demo-set calibration; latency does not depend on the weights), timed interleaved per runtime; speed-up = median of per-pair original/pruned time ratios with its bootstrap 95 % interval. tfjs-wasm runs the LayersModel; LiteRT.js the float32 .tflite (one thread); onnxruntime-web the NHWC .onnx (wasm EP, tfjs\'s thread count). Load = CPU-probe contention before → after (1 = idle).', '');
+    out.push(table(['model', 'runtime', 'threads', 'original median', 'pruned median', 'pruned speed-up [95 %]', 'pairs'], rtRows), '');
+  }
+  return out;
+}
+
 /** Section 9 (speed-up rows) of a results file, as Markdown lines. */
 export function renderSpeedup(data) {
   const out = [];
@@ -174,23 +199,7 @@ export function renderReport(data, file) {
   }
   out.push(table(['model', 'MACs', 'backend', 'median', 'p90', 'min', 'runs', 'img/s at batch 32'], latRows), '');
   out.push('ResNet models are the akamaster pretrained ones; VGG-16 (full mode) is the zoo architecture with fresh weights (latency does not depend on the weights).', '');
-  const rtRows = [];
-  for (const arch of ['resnet20', 'resnet56']) {
-    const id = `runtimes:${arch}`;
-    if (!c[id]) continue;
-    const r = ok(id);
-    if (!r) { rtRows.push([arch, '', `failed: ${esc(c[id]?.error?.message ?? 'not run')}`, '', '', '', '']); continue; }
-    for (const rt of ['wasm', 'litert-wasm', 'ort-wasm']) {
-      const v = r.pair?.[rt];
-      if (!v || v.error) { rtRows.push([arch, rt === 'wasm' ? 'tfjs-wasm' : rt, `failed: ${esc(v?.error ?? 'not run')}`, '', '', '', '']); continue; }
-      rtRows.push([arch, rt === 'wasm' ? 'tfjs-wasm' : rt, v.threads ?? '—', ms(v.a.medianMs), ms(v.b.medianMs), `**${v.ratio.median.toFixed(2)}×** [${v.ratio.low.toFixed(2)}, ${v.ratio.high.toFixed(2)}]`, `${v.pairs} (load ${v.load.before.contention.toFixed(1)} → ${v.load.after.contention.toFixed(1)})`]);
-    }
-  }
-  if (rtRows.length) {
-    out.push('### Runtimes of the exported files: original vs pruned, batch 1 (`studio.benchmarkPair(orig, pruned, {backends: [\'wasm\'], runtimes: [\'litert-wasm\', \'ort-wasm\']})`)', '');
-    out.push('Akamaster ResNets and their L1 −50 % MACs pruned versions (demo-set calibration; latency does not depend on the weights), timed interleaved per runtime; speed-up = median of per-pair original/pruned time ratios with its bootstrap 95 % interval. tfjs-wasm runs the LayersModel; LiteRT.js the float32 .tflite (one thread); onnxruntime-web the NHWC .onnx (wasm EP, tfjs\'s thread count). Load = CPU-probe contention before → after (1 = idle).', '');
-    out.push(table(['model', 'runtime', 'threads', 'original median', 'pruned median', 'pruned speed-up [95 %]', 'pairs'], rtRows), '');
-  }
+  out.push(...renderRuntimes(data));
   const ts = ok('train-speed');
   out.push('### Training speed', '');
   if (ts) out.push(`\`studio.chooseTrainingBackend()\` (a few steps of a small probe network per backend): ${Object.entries(ts.imagesPerSecond ?? {}).map(([b, v]) => `${b} ${n1(v)} img/s`).join(', ')} → picks **${ts.backend}** (${esc(ts.reason)}).`, '');
@@ -340,7 +349,7 @@ export function writeReport({ root, file } = {}) {
   // partial runs (e.g. one section re-run on later code) are appended, each with its own provenance
   const partials = readdirSync(join(root, 'bench/results')).filter((f) => f.endsWith('.json')).map((f) => join(root, 'bench/results', f))
     .map((f) => ({ f, d: JSON.parse(readFileSync(f, 'utf8')) })).filter((r) => r.d.mode === 'partial');
-  const extra = partials.flatMap(({ f, d }) => [`# Supplementary run: \`${relative(root, f)}\``, '', esc(d.note ?? ''), '', ...renderRecovery(d), ...renderSpeedup(d)]);
+  const extra = partials.flatMap(({ f, d }) => [`# Supplementary run: \`${relative(root, f)}\``, '', esc(d.note ?? ''), '', ...renderRecovery(d), ...renderRuntimes(d), ...renderSpeedup(d)]);
   writeFileSync(mdPath, `${[md, ...extra].join('\n')}\n`);
   writeFileSync(svgPath, paretoSvg(paretoPoints(data), { title: `${data.config?.pruneArch ?? ''}, CIFAR-10 test 0–999: top-1 vs MACs (${data.mode} run ${String(data.startedAt ?? '').slice(0, 10)})` }));
   return [relative(root, mdPath), relative(root, svgPath)];
