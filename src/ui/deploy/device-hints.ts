@@ -3,7 +3,7 @@
  * User-Agent Client Hints (`model`, `platform`, `platformVersion`) when the browser has them, else the UA string
  * read by the engine's `deviceLabelOf`.
  */
-import { deviceLabelOf } from '../../engine/deploy/device-label';
+import { deviceLabelOf } from '../../api/formatting';
 
 interface UaDataLike {
   platform?: string;

@@ -3,7 +3,7 @@
  * pure functions, so page and scripts export identical tables), and latency lookup helpers.
  */
 import type { ReportRow } from '../../api/types';
-import { reportBackends, reportToCsv, reportToMarkdown, type LatencyCell } from '../../engine/metrics/report';
+import { reportBackends, reportToCsv, reportToMarkdown, type LatencyCell } from '../../api/formatting';
 
 export { reportBackends };
 

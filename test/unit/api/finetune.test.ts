@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type WorkerContext } from '../../../src/api/worker/context';
 import { saveDataset } from '../../../src/api/worker/datasets';
 import { pruneIteratively } from '../../../src/api/worker/iterative';
-import { modelRecord, saveModel } from '../../../src/api/worker/models';
+import { loadModel, modelRecord, saveModel } from '../../../src/api/worker/models';
 import { prune, quickEval } from '../../../src/api/worker/pruning';
 import { resumeRun, startRun } from '../../../src/api/worker/training';
 import { JobRegistry, type JobControl } from '../../../src/api/jobs';
@@ -70,9 +70,26 @@ describe('fine-tuning after pruning', () => {
     const after = await quickEval(ctx, ft.model.id, datasetId, 300, {});
     expect(after.top1).toBeGreaterThan(p.top1AfterPrune!);
     expect(ft.model.macs).toBe(p.model.macs);
-    const kd = await asJob((j) => startRun(ctx, 'finetune', p.model.id, datasetId, { epochs: 1, lr: 0.02, batchSize: 64, validateLimit: 0, backend: 'current', teacherId: trainedId, temperature: 4, alpha: 0.5 }, j));
+    // Distillation: the teacher's soft targets change what is learned. Same seed, same data order: without a teacher
+    // and with a teacher at alpha 0 the runs agree (the KD term has weight 0); at alpha 0.5 they do not.
+    const ftOpts = { epochs: 1, lr: 0.02, batchSize: 64, validateLimit: 0, backend: 'current' as const, augment: false, seed: 11, evaluate: false as const };
+    const plain = await asJob((j) => startRun(ctx, 'finetune', p.model.id, datasetId, ftOpts, j));
+    const kd0 = await asJob((j) => startRun(ctx, 'finetune', p.model.id, datasetId, { ...ftOpts, teacherId: trainedId, temperature: 4, alpha: 0 }, j));
+    const kd = await asJob((j) => startRun(ctx, 'finetune', p.model.id, datasetId, { ...ftOpts, teacherId: trainedId, temperature: 4, alpha: 0.5 }, j));
     expect(kd.history).toHaveLength(1);
     expect(Number.isFinite(kd.history[0]!.loss)).toBe(true);
+    const logitsOf = async (id: string) => {
+      const m = await loadModel(ctx, id);
+      const x = tf.randomUniform([16, 32, 32, 3], 0, 255, 'float32', 5);
+      const y = m.predict(x) as tf.Tensor;
+      const v = await y.data();
+      tf.dispose([x, y]);
+      return v;
+    };
+    const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => { let d = 0; for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!)); return d; };
+    const [lp, l0, lk] = [await logitsOf(plain.model.id), await logitsOf(kd0.model.id), await logitsOf(kd.model.id)];
+    expect(maxDiff(lp, l0)).toBeLessThan(1e-4);
+    expect(maxDiff(lp, lk)).toBeGreaterThan(1e-2);
     // the original is untouched
     expect((await modelRecord(ctx, trainedId)).macs).toBeGreaterThan(p.model.macs);
   }, 600_000);
@@ -92,24 +109,29 @@ describe('fine-tuning after pruning', () => {
   it('resuming a cancelled fine-tune continues the same run from its checkpoint', async () => {
     const p = await prune(ctx, trainedId, datasetId, { criterion: 'random', target: { macs: 0.3 } }, {});
     let runId = '';
+    // Cancel from the run's own progress events (every batch), once the first epoch's checkpoint is stored: no timer
+    // that a fast or a loaded machine could outrun. Four epochs leave three to spare.
     const err = await jobs.run('ft', async (job) => {
-      const cancelAfterFirstEpoch = setInterval(async () => {
-        const runs = await ctx.store.list<{ epochsDone: number; runId: string; modelId: string }>('run');
-        const run = runs.find((x) => x.meta.modelId === p.model.id);
-        if (run && run.meta.epochsDone >= 1) {
-          runId = run.meta.runId;
-          jobs.cancel('ft');
-          clearInterval(cancelAfterFirstEpoch);
-        }
-      }, 50);
-      return startRun(ctx, 'finetune', p.model.id, datasetId, { epochs: 3, lr: 0.01, batchSize: 100, validateLimit: 0, backend: 'current' }, { job }).then(
+      let checking = false;
+      const onProgress = () => {
+        if (checking || runId) return;
+        checking = true;
+        void ctx.store.list<{ epochsDone: number; runId: string; modelId: string }>('run').then((runs) => {
+          const run = runs.find((x) => x.meta.modelId === p.model.id);
+          if (run && run.meta.epochsDone >= 1) {
+            runId = run.meta.runId;
+            jobs.cancel('ft');
+          }
+        }).finally(() => { checking = false; });
+      };
+      return startRun(ctx, 'finetune', p.model.id, datasetId, { epochs: 4, lr: 0.01, batchSize: 100, validateLimit: 0, backend: 'current', evaluate: false }, { job, onProgress, signal: job.signal }).then(
         () => null,
         (e: { code?: string }) => e.code,
-      ).finally(() => clearInterval(cancelAfterFirstEpoch));
+      );
     });
     expect(err).toBe('cancelled');
     const resumed = await asJob((j) => resumeRun(ctx, runId, j));
-    expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
     expect(resumed.runId).toBe(runId);
   }, 600_000);
 
