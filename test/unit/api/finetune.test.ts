@@ -14,8 +14,7 @@ import { resumeRun, startRun } from '../../../src/api/worker/training';
 import { JobRegistry, type JobControl } from '../../../src/api/jobs';
 import { makeDemoDataset } from '../../../src/engine/data/demo';
 import { registerWasmTrainingKernels } from '../../../src/engine/kernels/wasm/register';
-import { setStudioMeta } from '../../../src/engine/models/metadata';
-import { RAW_INPUT } from '../../../src/engine/models/types';
+import { smallCnn } from '../../helpers/small-cnn';
 import { memoryKeyValue } from '../../../src/engine/storage/kv';
 import { initWasmForNode } from '../../helpers/wasm';
 
@@ -25,23 +24,6 @@ let trainedId: string;
 const jobs = new JobRegistry();
 const asJob = <T>(fn: (j: { job: JobControl }) => Promise<T>) => jobs.run(undefined, (job) => fn({ job }));
 let previous: string;
-
-function smallCnn(classes: string[]): tf.LayersModel {
-  const init = tf.initializers.heNormal({ seed: 7 });
-  const inp = tf.input({ shape: [32, 32, 3], name: 'input' });
-  let x = tf.layers.rescaling({ scale: 1 / 255, name: 'scale' }).apply(inp) as tf.SymbolicTensor;
-  [16, 32, 64].forEach((f, i) => {
-    x = tf.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init, name: `conv${i + 1}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.reLU({ name: `relu${i + 1}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.maxPooling2d({ poolSize: 2, name: `pool${i + 1}` }).apply(x) as tf.SymbolicTensor;
-  });
-  x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: classes.length, kernelInitializer: init, name: 'logits' }).apply(x) as tf.SymbolicTensor;
-  const m = tf.model({ inputs: inp, outputs: out });
-  setStudioMeta(m, { arch: 'small-cnn', classes, input: { ...RAW_INPUT }, lineage: ['test cnn'] });
-  return m;
-}
 
 beforeAll(async () => {
   previous = tf.getBackend();

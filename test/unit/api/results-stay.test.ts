@@ -12,8 +12,7 @@ import { EngineApi } from '../../../src/api/worker/engine-api';
 import { saveModel } from '../../../src/api/worker/models';
 import type { ImageDecoder } from '../../../src/engine/data/custom';
 import { makeDemoDataset } from '../../../src/engine/data/demo';
-import { setStudioMeta } from '../../../src/engine/models/metadata';
-import { RAW_INPUT } from '../../../src/engine/models/types';
+import { smallCnn } from '../../helpers/small-cnn';
 import { memoryKeyValue, type KeyValue } from '../../../src/engine/storage/kv';
 
 const noDecoder: ImageDecoder = async () => { throw new Error('no images in this test'); };
@@ -25,23 +24,6 @@ let modelId: string;
 let datasetId: string;
 const TEST_IMAGES = 120;
 
-function tinyCnn(classes: string[]): tf.LayersModel {
-  const init = tf.initializers.heNormal({ seed: 3 });
-  const inp = tf.input({ shape: [32, 32, 3], name: 'input' });
-  let x = tf.layers.rescaling({ scale: 1 / 255, name: 'scale' }).apply(inp) as tf.SymbolicTensor;
-  [8, 16].forEach((f, i) => {
-    x = tf.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init, name: `conv${i + 1}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ name: `bn${i + 1}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.reLU({ name: `relu${i + 1}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.maxPooling2d({ poolSize: 2, name: `pool${i + 1}` }).apply(x) as tf.SymbolicTensor;
-  });
-  x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: classes.length, kernelInitializer: init, name: 'logits' }).apply(x) as tf.SymbolicTensor;
-  const m = tf.model({ inputs: inp, outputs: out });
-  setStudioMeta(m, { arch: 'tiny-cnn', classes, input: { ...RAW_INPUT }, lineage: ['test cnn'] });
-  return m;
-}
-
 beforeAll(async () => {
   previous = tf.getBackend();
   await tf.setBackend('cpu');
@@ -52,7 +34,7 @@ beforeAll(async () => {
   await api.setBackend('cpu');
   const ds = makeDemoDataset({ trainPerClass: 20, testPerClass: TEST_IMAGES / 10, seed: 2 });
   datasetId = (await saveDataset(ctx, ds)).id;
-  modelId = (await saveModel(ctx, tinyCnn(ds.info.classes), { name: 'tiny' })).id;
+  modelId = (await saveModel(ctx, smallCnn(ds.info.classes, { widths: [8, 16], seed: 3, arch: 'tiny-cnn' }), { name: 'tiny' })).id;
 }, 120_000);
 
 afterAll(async () => {
@@ -81,7 +63,7 @@ describe('analyses are stored with their model version', () => {
     expect((await api.analyses(modelId)).length).toBe(2);
     expect(await api.analyses('model-none')).toEqual([]);
 
-    const other = (await saveModel(ctx, tinyCnn(makeDemoDataset({ trainPerClass: 1, testPerClass: 1 }).info.classes), { name: 'other' })).id;
+    const other = (await saveModel(ctx, smallCnn(makeDemoDataset({ trainPerClass: 1, testPerClass: 1 }).info.classes, { widths: [8, 16], seed: 3, arch: 'tiny-cnn' }), { name: 'other' })).id;
     await api.analyze(other, null, { criterion: 'fpgm' });
     await api.deleteModel(other);
     expect(await api.analyses(other)).toEqual([]);

@@ -12,19 +12,12 @@ import { importCifarArchive, importCifarFiles } from '../../../src/engine/data/c
 import type { Dataset } from '../../../src/engine/data/types';
 import { memoryKeyValue } from '../../../src/engine/storage/kv';
 import { blobLike, cifar100Members, cifar10Bin, cifar10Members, gzip, writeTar, type TarMember } from '../data/fixtures';
-import { Rng, fuzz, mutateBytes, summary, type FuzzCase, type FuzzStats } from './harness';
+import { Rng, expectClean, fuzz, mutateBytes, type FuzzCase } from './harness';
 
 const PER = 2;
 const counts = { batch: PER, train: 6, test: 2 };
 const enc = new TextEncoder();
 
-function expectClean(s: FuzzStats): void {
-  console.log(summary(s));
-  expect(s.crashes).toEqual([]);
-  expect(s.hangs).toEqual([]);
-  expect(s.leaks).toEqual([]);
-  expect(s.partial).toEqual([]);
-}
 
 /** Offsets of every header block of a well-formed tar. */
 function headerOffsets(tar: Uint8Array): number[] {

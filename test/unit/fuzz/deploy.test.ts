@@ -6,7 +6,7 @@
  * label ranges, model.json, NaN weights). A failed results import must leave the store exactly as it was.
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { createContext } from '../../../src/api/worker/context';
 import { importResults } from '../../../src/api/worker/deploy';
 import { crc32, decodeBundle, loadBundleModel } from '../../../src/engine/deploy/bundle';
@@ -14,7 +14,7 @@ import { encodeResults, encodeResultsForQr } from '../../../src/engine/deploy/re
 import type { DeployResults } from '../../../src/engine/deploy/types';
 import { memoryKeyValue } from '../../../src/engine/storage/kv';
 import { makeBundleBytes, makeModel, makeSplit } from '../deploy/fixtures';
-import { Rng, fuzz, mutateBytes, mutateJson, summary, type FuzzCase, type FuzzStats } from './harness';
+import { Rng, expectClean, fuzz, mutateBytes, mutateJson, type FuzzCase } from './harness';
 
 let bundle: Uint8Array;
 let members: Record<string, Uint8Array>;
@@ -143,13 +143,6 @@ function resultsCase(seed: number, index: number): FuzzCase {
   };
 }
 
-function expectClean(s: FuzzStats): void {
-  console.log(summary(s));
-  expect(s.crashes).toEqual([]);
-  expect(s.hangs).toEqual([]);
-  expect(s.leaks).toEqual([]);
-  expect(s.partial).toEqual([]);
-}
 
 describe('fuzz: deployment files', () => {
   it('.psbundle: every mutated bundle decodes and builds, or fails with a specific code, no tensor left', async () => {

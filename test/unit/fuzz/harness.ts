@@ -8,6 +8,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
 import { isStudioError } from '../../../src/engine/errors';
 import { mulberry32 } from '../../../src/engine/random';
 
@@ -252,4 +253,13 @@ export async function fuzz(importer: string, make: (seed: number, index: number)
 export function summary(s: FuzzStats): string {
   const codes = Object.entries(s.outcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
   return `${s.importer}: ${s.cases} cases (${codes}); max case ${s.maxCaseMs.toFixed(0)} ms`;
+}
+
+/** The suite's verdict on one importer: prints the summary, then no crash, hang, leak or partial artifact. */
+export function expectClean(s: FuzzStats): void {
+  console.log(summary(s));
+  expect(s.crashes).toEqual([]);
+  expect(s.hangs).toEqual([]);
+  expect(s.leaks).toEqual([]);
+  expect(s.partial).toEqual([]);
 }

@@ -16,7 +16,7 @@ import { exportModelFiles, type NamedBytes } from '../../../src/engine/models/io
 import { setStudioMeta } from '../../../src/engine/models/metadata';
 import { RAW_INPUT } from '../../../src/engine/models/types';
 import { memoryKeyValue } from '../../../src/engine/storage/kv';
-import { Rng, fuzz, mutateBytes, mutateJson, summary, type FuzzCase, type FuzzStats } from './harness';
+import { Rng, expectClean, fuzz, mutateBytes, mutateJson, type FuzzCase } from './harness';
 
 function tinyModel(): tf.LayersModel {
   const input = tf.input({ shape: [8, 8, 3] });
@@ -147,13 +147,6 @@ function modelCaseFiles(seed: number, how: string, files: NamedBytes[], zip: Uin
   };
 }
 
-function expectClean(s: FuzzStats): void {
-  console.log(summary(s));
-  expect(s.crashes).toEqual([]);
-  expect(s.hangs).toEqual([]);
-  expect(s.leaks).toEqual([]);
-  expect(s.partial).toEqual([]);
-}
 
 describe('fuzz: model import', () => {
   it('the checked build path still imports a Sequential model and a functional model nesting one', async () => {

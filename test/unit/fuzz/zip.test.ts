@@ -13,7 +13,7 @@ import { saveDataset } from '../../../src/api/worker/datasets';
 import { entriesFromZipStream, importCustomDataset, type ImageDecoder } from '../../../src/engine/data/custom';
 import { memoryKeyValue } from '../../../src/engine/storage/kv';
 import { blobLike } from '../data/fixtures';
-import { Rng, fuzz, mutateBytes, summary, type FuzzCase, type FuzzStats } from './harness';
+import { Rng, expectClean, fuzz, mutateBytes, type FuzzCase } from './harness';
 
 const LIMITS = { maxEntries: 60, maxBytes: 4 * 1024 * 1024 };
 
@@ -161,13 +161,6 @@ function zipCase(seed: number, index: number): FuzzCase {
   };
 }
 
-function expectClean(s: FuzzStats): void {
-  console.log(summary(s));
-  expect(s.crashes).toEqual([]);
-  expect(s.hangs).toEqual([]);
-  expect(s.leaks).toEqual([]);
-  expect(s.partial).toEqual([]);
-}
 
 describe('fuzz: .zip of class folders', () => {
   it('every mutated zip imports or fails with a specific code; bombs and member floods stop at the limits', async () => {
