@@ -7,7 +7,9 @@
  * - global: all channels of all eligible groups ranked together by per-group-normalised score
  *   (score / max score of its group), the lowest removed first, at most maxRatio per group;
  *   the prefix length is found by bisection;
- * - explicit `ratios` without a MACs/params target are applied as they are.
+ * - explicit `ratios` without a MACs/params target are applied as they are;
+ * - a time target (`latency` / `speedup`, with a measured latencyTable): inner / global remove one rounding step at a
+ *   time where it costs the least importance per estimated millisecond saved (greedyByTime); uniform bisects r.
  * Within a group the lowest-scored channels go first. minChannels and roundTo (kept count
  * rounded UP to a multiple) apply after the ratio; protected layers' groups keep everything.
  * The reached reduction is ≥ the target whenever feasible; the overshoot is one step of
