@@ -9,8 +9,9 @@
  *   --out FILE              results file (default bench/results/<date>-<host>[-quick].json)
  *   --dist DIR              built app to serve (default dist)
  *   --only REGEX            run only the cells whose id matches (other cells already in the results file are kept)
- *   --webgpu / --no-webgpu  force WebGPU latency cells on or off (default: off in quick mode on a software adapter)
- *   --cpu                   add the cpu backend to the latency cells (default: full mode only)
+ *   --webgpu / --no-webgpu  force WebGPU latency cells on or off (default: off on a software adapter)
+ *   --webgl                 WebGL latency cells on a software rasteriser too (default: only on a real GPU)
+ *   --cpu                   add the plain-JS cpu backend to the latency cells
  *   --batches N --batch-size N   pruning analysis images (quick 2 × 64, full 8 × 64)
  *   --ft-epochs N --ft-lr X fine-tune budget (default 1 epoch, lr 0.01, on the lossless subset)
  *   --calibration-images N  recovery section: calibration images (quick 128, full 512; lossless training images)
@@ -19,7 +20,7 @@
  *   --full-train-split      full mode: fine-tune and train the zoo models on all 50000 training images instead of the
  *                           subset (a GPU-sized budget: hours per cell on 2 CPU cores)
  *   --prune-arch resnet20|resnet56   (quick resnet20, full resnet56)
- *   --vgg-epochs N --densenet-epochs N   zoo training budgets in full mode (default 2 epochs each over the training
+ *   --vgg-epochs N --densenet-epochs N   zoo training budgets in full mode (default 2 and 1 epochs over the training
  *                           data above; 0 skips)
  *   --zoo-images N          full mode: zoo training uses the first N lossless training images (default 2000)
  *   --seed N                seed of analysis sampling, the random criterion and training (default 1)
@@ -58,26 +59,37 @@ const backends = await session.call((s) => s.backends());
 const available = backends.filter((b) => b.available).map((b) => b.name);
 const webgpu = backends.find((b) => b.name === 'webgpu');
 const softwareGpu = /swiftshader/i.test(JSON.stringify(webgpu?.details ?? {}));
-const useWebgpu = available.includes('webgpu') && (flag('--webgpu') || (!flag('--no-webgpu') && !(quick && softwareGpu)));
+const webgl = backends.find((b) => b.name === 'webgl');
+const softwareWebgl = softwareGpu || /swiftshader|software|llvmpipe/i.test(JSON.stringify([webgl?.details ?? {}, webgl?.reason ?? '']));
+// software GPU adapters are never the studio's inference default, so their (seconds-long) timings are opt-in
+const useWebgpu = available.includes('webgpu') && (flag('--webgpu') || (!flag('--no-webgpu') && !softwareGpu));
+const useWebgl = available.includes('webgl') && (flag('--webgl') || !softwareWebgl);
 const latencyBackends = ['webgpu', 'webgl', 'wasm', 'cpu'].filter((b) => available.includes(b)
-  && (b !== 'webgpu' || useWebgpu) && (b !== 'cpu' || flag('--cpu') || !quick));
+  && (b !== 'webgpu' || useWebgpu) && (b !== 'webgl' || useWebgl) && (b !== 'cpu' || flag('--cpu')));
 
 const cfg = {
   quick,
   seed: num('--seed', 1),
   latency: quick ? { warmup: 3, runs: 20, minTimeMs: 500 } : { warmup: 5, runs: 30, minTimeMs: 1500, maxTimeMs: 45_000 },
   latencyModels: quick ? ['resnet20'] : ['resnet20', 'resnet56', 'vgg16'],
+  runtimesModels: quick ? ['resnet20'] : ['resnet20', 'resnet56', 'vgg16'],
+  trainSpeedModels: quick ? ['resnet20'] : ['resnet20', 'resnet56'],
+  trainCallImages: quick ? 256 : 1000,
+  guidedRun: true,
   latencyBackends,
   skippedBackends: ['webgpu', 'webgl', 'wasm', 'cpu'].filter((b) => !latencyBackends.includes(b)).map((b) => ({
     backend: b,
     why: !available.includes(b) ? (backends.find((x) => x.name === b)?.reason ?? 'unavailable')
-      : b === 'webgpu' ? `software adapter (${webgpu?.details?.architecture ?? 'SwiftShader'}): seconds per image; skipped in quick mode (--webgpu forces it)`
-        : 'quick mode (--cpu adds it)',
+      : b === 'webgpu' ? `software adapter (${webgpu?.details?.architecture ?? 'SwiftShader'}): seconds per image, never the inference default (--webgpu forces it)`
+        : b === 'webgl' ? 'software rasteriser (SwiftShader): never the inference default (--webgl forces it)'
+          : 'the plain-JS reference backend (--cpu adds it)',
   })),
-  accuracyModels: quick ? ['resnet20'] : ['resnet20', 'resnet56'],
+  accuracyModels: quick ? ['resnet20'] : ['resnet20', 'resnet56', 'vgg16'],
   fullTestSet: !quick,
   pruneArch: opt('--prune-arch', quick ? 'resnet20' : 'resnet56'),
   criteria: quick ? ['hrank', 'l1', 'random'] : ['hrank', 'chip', 'apoz', 'mean', 'l1', 'fpgm', 'taylor', 'random'],
+  // section 7 fine-tunes every criterion distilled; plain (no teacher) too only for these (2 CPU cores: time)
+  plainFtCriteria: quick ? ['hrank', 'l1', 'random'] : ['l1'],
   analysisArch: quick ? 'resnet20' : 'resnet56',
   analysisCriteria: quick ? ['hrank', 'chip'] : ['hrank', 'chip', 'apoz', 'mean', 'taylor', 'l1', 'fpgm', 'random'],
   analysisBatches: quick ? 1 : 5,
@@ -87,9 +99,16 @@ const cfg = {
   pruneTarget: 0.5,
   pruneScope: 'uniform',
   // recovery section: the pruned model recovered before any fine-tune (studio.prune recover), scope 'auto'
-  recoverMethods: ['none', 'bn', 'reconstruct'],
-  recoverCriteria: quick ? ['l1'] : ['l1', 'hrank', 'chip', 'mean', 'taylor', 'random'],
-  recoverArchs: quick ? ['resnet20'] : ['resnet56', 'resnet20'],
+  // (criterion l1 with every method and the same-budget variants; the other criteria with reconstruction)
+  recoverCells: quick ? ['none', 'bn', 'reconstruct'].map((method) => ({ arch: 'resnet20', criterion: 'l1', method, headline: method === 'reconstruct' })) : [
+    { arch: 'resnet56', criterion: 'l1', method: 'none' },
+    { arch: 'resnet56', criterion: 'l1', method: 'bn' },
+    { arch: 'resnet56', criterion: 'l1', method: 'reconstruct', headline: true },
+    { arch: 'resnet56', criterion: 'l1', method: 'reconstruct', variant: 'inner', scope: 'inner' },
+    { arch: 'resnet56', criterion: 'l1', method: 'reconstruct', variant: 'calib2000', calibrationImages: 2000 },
+    ...['hrank', 'chip', 'taylor', 'random'].map((criterion) => ({ arch: 'resnet56', criterion, method: 'reconstruct' })),
+    { arch: 'resnet56', criterion: 'l1', method: 'reconstruct', variant: 'full-split', ftData: 'full', headline: true },
+  ],
   calibrationImages: num('--calibration-images', quick ? 128 : 512),
   recoverFtLr: num('--recover-ft-lr', 0.003),
   batches: num('--batches', quick ? 2 : 8),
@@ -107,7 +126,7 @@ const cfg = {
   latencySpeedup: num('--latency-speedup', 2),
   zooTraining: quick ? [] : [
     { arch: 'vgg16', epochs: num('--vgg-epochs', 2), estimateMs: (fullSplit ? 3 * 3600_000 : 150_000) * num('--vgg-epochs', 2) },
-    { arch: 'densenet40', epochs: num('--densenet-epochs', 2), estimateMs: (fullSplit ? 3 * 3600_000 : 400_000) * num('--densenet-epochs', 2) },
+    { arch: 'densenet40', epochs: num('--densenet-epochs', 1), estimateMs: (fullSplit ? 3 * 3600_000 : 400_000) * num('--densenet-epochs', 1) },
   ].filter((z) => z.epochs > 0),
   zooBackend: opt('--zoo-backend', undefined),
   cellTimeoutMs: quick ? 10 * 60_000 : 48 * 3600_000,

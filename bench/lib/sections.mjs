@@ -10,7 +10,11 @@ const git = (cmd) => { try { return execSync(`git ${cmd}`, { encoding: 'utf8', s
 
 export const DATA_FIDELITY = 'CIFAR-10 from ../shared/data/cifar-10-binary.tar.gz: test records 0–999 and train records 0–3999 are lossless (original pixels); the other 9000 test / 46000 train images were decoded from JPEG q75, which costs pretrained models about 10 points. Accuracy comparable with published numbers = test 0–999; full-test-set numbers are "JPEG CIFAR-10".';
 
-const MODEL_LABEL = { resnet20: 'akamaster ResNet-20 (pretrained)', resnet56: 'akamaster ResNet-56 (pretrained)', vgg16: 'zoo VGG-16 (untrained weights; latency only)' };
+const MODEL_LABEL = { resnet20: 'akamaster ResNet-20 (pretrained)', resnet56: 'akamaster ResNet-56 (pretrained)', vgg16: 'shared CIFAR-10 VGG-16-BN (trained)' };
+const MODEL_URL = { vgg16: '/shared/models/vgg16-tfjs/model.json' };
+const modelUrl = (arch) => MODEL_URL[arch] ?? `/shared/models/akamaster-tfjs/${arch}/model.json`;
+/** The cell order: what the issue tables need most runs first (a run stopped early still has them). */
+const PRIORITY = ['env', 'import', 'pipeline', 'wasm-threads', 'latency', 'runtimes', 'accuracy', 'train-speed', 'train-wasm', 'train-call', 'guided-run', 'speedup', 'recover', 'surgery', 'analysis', 'prune', 'prune-only', 'zoo-train'];
 
 /** Builds the list of cells for `cfg` (see run.mjs for the flags). */
 export function buildCells(session, cfg) {
@@ -25,7 +29,7 @@ export function buildCells(session, cfg) {
     return v;
   };
   const akamaster = (arch) => session.akamaster(Number(arch.replace('resnet', '')));
-  const modelFor = (arch) => (arch.startsWith('resnet') ? akamaster(arch) : session.zoo(arch, cfg.seed));
+  const modelFor = (arch) => (arch.startsWith('resnet') ? akamaster(arch) : arch === 'vgg16' ? session.vgg16() : session.zoo(arch, cfg.seed));
   const wasm = () => session.setBackend('wasm');
 
   // 1. environment
@@ -119,21 +123,22 @@ export function buildCells(session, cfg) {
     }
   }
   // 5b. the exported files' runtimes: original vs L1 −50 % MACs pruned, interleaved per runtime (studio.benchmarkPair)
-  for (const arch of ['resnet20', 'resnet56']) {
+  for (const arch of cfg.runtimesModels ?? ['resnet20', 'resnet56']) {
     add({
       id: `runtimes:${arch}`, section: 5, title: `b1 latency of ${MODEL_LABEL[arch]} and its L1 −50 % MACs pruned version on tfjs-wasm, LiteRT.js (wasm) and onnxruntime-web (wasm)`,
       estimateMs: arch === 'resnet20' ? 60_000 : 120_000,
       run: async (log) => {
-        const m = await akamaster(arch);
+        const m = await modelFor(arch);
         await wasm();
         return session.call(async (s, a, onProgress) => {
           const ds = await s.createDemoDataset({ trainPerClass: 8, testPerClass: 4, seed: 3 });
-          const p = await s.prune(a.id, ds.id, { criterion: 'l1', target: { macs: 0.5 } }, onProgress);
-          const pair = await s.benchmarkPair(a.id, p.model.id, { backends: ['wasm'], runtimes: ['litert-wasm', 'ort-wasm'], ...a.o }, onProgress);
+          const p = await s.prune(a.m.id, ds.id, { criterion: 'l1', target: { macs: 0.5 }, evaluate: false }, onProgress);
+          const pair = await s.benchmarkPair(a.m.id, p.model.id, { backends: ['wasm'], runtimes: ['litert-wasm', 'ort-wasm'], ...a.o }, onProgress);
           await s.deleteModel(p.model.id);
           await s.deleteDataset(ds.id);
-          return { original: { macs: a.macs }, pruned: { macs: p.model.macs, params: p.model.params }, options: a.o, pair };
-        }, { id: m.id, macs: m.macs, o: cfg.quick ? { warmup: 5, pairs: 20, minTimeMs: 1000 } : { warmup: 20, pairs: 100, minTimeMs: 4000 } }, log);
+          const info = (x) => ({ macs: x.macs, flops: x.flops, params: x.params, bytes: x.bytes });
+          return { original: info(a.m), pruned: info(p.model), options: a.o, pair };
+        }, { m, o: cfg.quick ? { warmup: 5, pairs: 20, minTimeMs: 1000 } : { warmup: 20, pairs: 100, minTimeMs: 4000 } }, log);
       },
     });
   }
@@ -145,11 +150,11 @@ export function buildCells(session, cfg) {
       return r;
     },
   });
-  add({
-    id: 'train-wasm', section: 5, title: `timed studio.train on wasm: ResNet-20, 1 epoch on ${cfg.subset.train} real CIFAR-10 training images`, estimateMs: 40_000,
+  for (const arch of cfg.trainSpeedModels ?? ['resnet20']) add({
+    id: arch === 'resnet20' ? 'train-wasm' : `train-wasm:${arch}`, section: 5, title: `timed studio.train on wasm: ${MODEL_LABEL[arch]}, 1 epoch on ${cfg.subset.train} real CIFAR-10 training images, batch 64 (steady state)`, estimateMs: arch === 'resnet20' ? 40_000 : 100_000,
     run: async (log) => {
       await wasm();
-      const m = await akamaster('resnet20');
+      const m = await akamaster(arch);
       const sub = await session.subset(cfg.subset.file, log);
       const opts = { epochs: 1, batchSize: 64, lr: 0.01, validateLimit: 0, evaluate: false, seed: cfg.seed, name: 'bench: timed train' };
       const r = await session.call(async (s, a, onProgress) => {
@@ -159,8 +164,42 @@ export function buildCells(session, cfg) {
         await s.deleteModel(res.model.id);
         return { history: res.history, wallMs: ms };
       }, { m: m.id, d: sub.summary.id, o: opts }, log);
-      return { backend: 'wasm', images: sub.summary.counts.train, options: opts, imagesPerSecond: r.history.at(-1)?.imagesPerSecond, history: r.history, wallMs: r.wallMs };
+      return { arch, backend: 'wasm', images: sub.summary.counts.train, options: opts, imagesPerSecond: r.history.at(-1)?.imagesPerSecond, history: r.history, wallMs: r.wallMs, wallImagesPerSecond: sub.summary.counts.train / (r.wallMs / 1000) };
     },
+  });
+  // a whole short studio.train call as a first visit makes it: fresh page, backend 'auto' (its probe runs inside the
+  // call), validation on the default 1,000 test images after the epoch
+  for (const arch of cfg.trainSpeedModels ?? ['resnet20']) add({
+    id: `train-call:${arch}`, section: 5, title: `a whole short studio.train call in a fresh page: ${MODEL_LABEL[arch]}, 1 epoch on ${cfg.trainCallImages} images, batch 64, backend 'auto', validation on 1,000 test images`,
+    estimateMs: arch === 'resnet20' ? 60_000 : 120_000,
+    run: (log) => session.inFreshPage(({ call }) => call(async (s, a, onProgress) => {
+      const m = await s.importModel(a.url);
+      const ds = await s.importDataset(a.data, { name: 'CIFAR-10 subset (lossless)' });
+      const o = { epochs: 1, batchSize: 64, lr: 0.01, images: a.images, seed: a.seed, evaluate: false, name: 'bench: whole train call' };
+      const t = performance.now();
+      const r = await s.train(m.id, ds.id, o, onProgress);
+      const wallMs = performance.now() - t;
+      const run = (await s.runs()).find((x) => x.runId === r.runId);
+      return { options: o, wallMs, wallImagesPerSecond: a.images / (wallMs / 1000), imagesPerSecond: r.history.at(-1)?.imagesPerSecond, history: r.history, backend: run?.backend, backendReason: run?.backendReason };
+    }, { url: modelUrl(arch), data: `/bench-data/${cfg.subset.file}`, images: cfg.trainCallImages, seed: cfg.seed }, log)).then((r) => ({ arch, ...r })),
+  });
+  if (cfg.guidedRun) add({
+    id: 'guided-run', section: 5, title: 'the guided first run ("Try it: demo in ~3 minutes"), one click on an empty studio until Compare shows every version', estimateMs: 150_000,
+    run: () => session.inFreshPage(async ({ page }) => {
+      await page.getByTestId('guided-start').waitFor();
+      const t0 = Date.now();
+      await page.getByTestId('guided-start').click();
+      const deadline = Date.now() + 20 * 60_000;
+      while (Date.now() < deadline) {
+        if (await page.getByTestId('guided-done').count()) break;
+        if (await page.getByTestId('error-banner').count()) throw new Error(`guided run: ${await page.getByTestId('error-banner').first().textContent()}`);
+        await page.waitForTimeout(250);
+      }
+      await page.getByTestId('guided-done').waitFor({ timeout: 1000 });
+      const seconds = (Date.now() - t0) / 1000;
+      const models = await page.evaluate(() => window.studio.models());
+      return { seconds, versions: models.map((m) => ({ name: m.name, params: m.params, macs: m.macs, evals: Object.fromEntries(Object.entries(m.measures?.evals ?? {}).map(([k, e]) => [k, e.top1])) })) };
+    }, { viewport: { width: 1280, height: 900 } }),
   });
 
   // 6. base accuracy
@@ -173,12 +212,12 @@ export function buildCells(session, cfg) {
         estimateMs: (arch === 'resnet20' ? 15_000 : 45_000) * (sp.key === 'test-full' ? 10 : 1),
         run: async (log) => {
           await wasm();
-          const m = await akamaster(arch);
+          const m = await modelFor(arch);
           const { summary } = await session.cifar(log);
           const t = Date.now();
           const ev = await session.call((s, a, onProgress) => s.evaluate(a.m, a.d, a.o, onProgress), { m: m.id, d: summary.id, o: sp.o }, log);
-          const reference = await referenceAccuracy(session, arch);
-          return { model: m.name, split: sp.o, top1: ev.top1, top5: ev.top5, count: ev.count, loss: ev.loss, perClass: ev.perClass, ms: Date.now() - t, reference };
+          const reference = arch.startsWith('resnet') ? await referenceAccuracy(session, arch) : null;
+          return { model: m.name, params: m.params, macs: m.macs, flops: m.flops, bytes: m.bytes, split: sp.o, top1: ev.top1, top5: ev.top5, count: ev.count, loss: ev.loss, perClass: ev.perClass, ms: Date.now() - t, reference };
         },
       });
     }
@@ -246,16 +285,14 @@ export function buildCells(session, cfg) {
   }
 
   // 7c. recovery: the pruned model recovered from calibration images, before and after a short distilled fine-tune
-  for (const arch of cfg.recoverArchs ?? []) {
-    for (const criterion of cfg.recoverCriteria ?? []) {
-      for (const method of cfg.recoverMethods ?? []) {
-        add({
-          id: `recover:${arch}:${criterion}:${method}`, section: 7, title: `${arch}, ${criterion}, −${cfg.pruneTarget * 100}% MACs (auto scope), recover ${method}, then 1 distilled epoch`,
-          estimateMs: cfg.quick ? 60_000 : 300_000, timeoutMs: cfg.cellTimeoutMs,
-          run: (log) => recoverCell(session, cfg, arch, criterion, method, akamaster, wasm, log),
-        });
-      }
-    }
+  for (const spec of cfg.recoverCells ?? []) {
+    const { arch, criterion, method, variant } = spec;
+    add({
+      id: `recover:${arch}:${criterion}:${method}${variant ? `@${variant}` : ''}`, section: 7,
+      title: `${arch}, ${criterion}, −${cfg.pruneTarget * 100}% MACs (${spec.scope ?? 'auto'} scope), recover ${method}${spec.calibrationImages ? ` on ${spec.calibrationImages} images` : ''}, then 1 distilled epoch on ${spec.ftData === 'full' ? 'the full training split' : `${cfg.subset.train} lossless images`}`,
+      estimateMs: cfg.quick ? 60_000 : spec.ftData === 'full' ? 1_500_000 : 180_000, timeoutMs: cfg.cellTimeoutMs,
+      run: (log) => recoverCell(session, cfg, spec, akamaster, wasm, log),
+    });
   }
 
   // 8. zoo training
@@ -297,7 +334,8 @@ export function buildCells(session, cfg) {
       });
     }
   }
-  return cells;
+  const rank = (c) => { const i = PRIORITY.indexOf(c.id.split(':')[0]); return i < 0 ? PRIORITY.length : i; };
+  return cells.map((c, i) => ({ c, i })).sort((x, y) => rank(x.c) - rank(y.c) || x.i - y.i).map((x) => x.c);
 }
 
 /**
@@ -349,13 +387,15 @@ async function speedupCell(session, cfg, arch, b, load) {
  * import order is by class), top-1 on
  * test 0–999, then one distilled epoch on the subset at the recovery fine-tune lr and top-1 again.
  */
-async function recoverCell(session, cfg, arch, criterion, method, akamaster, wasm, log) {
+async function recoverCell(session, cfg, spec, akamaster, wasm, log) {
+  const { arch, criterion, method } = spec;
   await wasm();
   const base = await akamaster(arch);
   const { summary: cifar } = await session.cifar(log);
   const sub = (await session.subset(cfg.subset.file, log)).summary;
+  const ftData = spec.ftData === 'full' ? cifar : sub;
   const o = {
-    criterion, target: { macs: cfg.pruneTarget }, scope: 'auto', recover: method, calibrationImages: cfg.calibrationImages, calibrationSampling: 'shuffled',
+    criterion, target: { macs: cfg.pruneTarget }, scope: spec.scope ?? 'auto', recover: method, calibrationImages: spec.calibrationImages ?? cfg.calibrationImages, calibrationSampling: 'shuffled',
     batches: cfg.batches, batchSize: cfg.batchSize, seed: cfg.seed, evaluate: false, name: `${arch} ${criterion} −${cfg.pruneTarget * 100}% MACs, ${method}`,
   };
   const r = await session.call(async (s, a, onProgress) => {
@@ -370,8 +410,8 @@ async function recoverCell(session, cfg, arch, criterion, method, akamaster, was
     arch, criterion, method, options: o, scope: r.p.plan?.scope, scopeReason: r.p.plan?.scopeReason, pruneWallMs: r.pruneWallMs,
     analysisMs: r.p.analysis?.ms, recoverMs: recover?.ms, calibrationImages: recover?.images, positions: recover?.positions,
     layers: recover?.layers?.map((l) => ({ layer: l.layer, target: l.target, errorBefore: l.errorBefore, errorAfter: l.errorAfter, ridge: l.ridge })),
-    base: { params: base.params, macs: base.macs, flops: base.flops },
-    pruned: { params: r.p.model.params, macs: r.p.model.macs, flops: r.p.model.flops, top1Test0to999: r.top1 },
+    base: { params: base.params, macs: base.macs, flops: base.flops, bytes: base.bytes },
+    pruned: { params: r.p.model.params, macs: r.p.model.macs, flops: r.p.model.flops, bytes: r.p.model.bytes, top1Test0to999: r.top1 },
   };
   const ftLr = method === 'none' ? cfg.ftLr : cfg.recoverFtLr;
   const fo = { epochs: cfg.ftEpochs, batchSize: 64, lr: ftLr, validateLimit: 0, evaluate: false, seed: cfg.seed, teacherId: base.id, temperature: 4, alpha: 0.5, name: `${o.name} ft-distilled` };
@@ -381,9 +421,18 @@ async function recoverCell(session, cfg, arch, criterion, method, akamaster, was
       const f = await s.fineTune(a.m, a.d, a.o, onProgress);
       const ms = performance.now() - t0;
       const ev = await s.evaluate(f.model.id, a.eval, { split: 'test', start: 0, end: 1000 });
-      return { ms, top1: ev.top1, imagesPerSecond: f.history.at(-1)?.imagesPerSecond };
-    }, { m: r.p.model.id, d: sub.id, eval: cifar.id, o: fo }, log);
-    out.fineTune = { budget: { epochs: cfg.ftEpochs, trainImages: sub.counts.train, lr: ftLr, teacher: 'original', temperature: 4, alpha: 0.5 }, ...ft };
+      const out = { ms, top1: ev.top1, imagesPerSecond: f.history.at(-1)?.imagesPerSecond, id: f.model.id };
+      if (a.headline) {
+        // the seed's measures for a model row: the JPEG-derived full test set, and b1 latency per runtime
+        const full = await s.evaluate(f.model.id, a.eval, { split: 'test' }, onProgress);
+        out.top1TestFull = full.top1;
+        const pair = await s.benchmarkPair(a.base, f.model.id, { backends: ['wasm'], runtimes: ['litert-wasm', 'ort-wasm'], warmup: 20, pairs: 60, minTimeMs: 3000 }, onProgress);
+        out.runtimes = pair;
+      }
+      return out;
+    }, { m: r.p.model.id, d: ftData.id, eval: cifar.id, o: fo, base: base.id, headline: !!spec.headline }, log);
+    out.fineTune = { budget: { epochs: cfg.ftEpochs, trainImages: ftData.counts.train, data: spec.ftData === 'full' ? 'CIFAR-10 full training split (4,000 lossless + 46,000 JPEG-derived)' : `${ftData.counts.train} lossless training images`, lr: ftLr, teacher: 'original', temperature: 4, alpha: 0.5 }, ...ft };
+    await session.call((s, ids) => Promise.all(ids.map((id) => s.deleteModel(id))), [ft.id, r.p.model.id]).catch(() => undefined);
   } catch (e) {
     out.fineTune = { error: e.message };
     await session.recover();
@@ -417,7 +466,7 @@ async function pruneCell(session, cfg, criterion, akamaster, lat, unwrap, wasm, 
     fineTune: {},
   };
   const ftBase = { epochs: cfg.ftEpochs, batchSize: 64, lr: cfg.ftLr, validateLimit: 0, evaluate: false, seed: cfg.seed };
-  for (const variant of ['plain', 'distilled']) {
+  for (const variant of (cfg.plainFtCriteria ?? [criterion]).includes(criterion) ? ['plain', 'distilled'] : ['distilled']) {
     const o = { ...ftBase, ...(variant === 'distilled' ? { teacherId: base.id, temperature: 4, alpha: 0.5 } : {}), name: `${pruneOpts.name} ft-${variant}` };
     try {
       const ft = await session.call(async (s, a, onProgress) => {

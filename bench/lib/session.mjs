@@ -39,16 +39,33 @@ export class StudioSession {
   }
 
   /** Runs `fn(studio, arg, onProgress)` in the page. `fn` must be self-contained (it is serialised). */
-  async call(fn, arg, log) {
+  call(fn, arg, log) {
+    return this.callOn(this.page, fn, arg, log);
+  }
+
+  /**
+   * Runs `body({page, call})` in a fresh browser context (its own worker, storage and per-session backend choice, as
+   * a first visit), then closes it. `call(fn, arg, log)` is `call` on that page.
+   */
+  async inFreshPage(body, options) {
+    const { context, page, errors } = await openStudio(this.browser, this.server.url, options);
+    try {
+      return await body({ page, errors, call: (fn, arg, log) => this.callOn(page, fn, arg, log) });
+    } finally {
+      await context.close().catch(() => undefined);
+    }
+  }
+
+  async callOn(page, fn, arg, log) {
     this.lastProgress = Date.now();
     const prevLog = this.log;
     if (log) this.log = log;
     try {
       // A string expression: evaluated by the DevTools protocol, so the page's CSP (no eval) does not apply.
-      const out = await this.page.evaluate(`(async () => {
+      const out = await page.evaluate(`(async () => {
         const f = (${fn.toString()});
         const arg = ${JSON.stringify(arg ?? null)};
-        const onProgress = (p) => { void window.__benchProgress({ phase: p.phase, fraction: p.fraction, etaMs: p.etaMs, message: p.message }); };
+        const onProgress = (p) => { if (window.__benchProgress) void window.__benchProgress({ phase: p.phase, fraction: p.fraction, etaMs: p.etaMs, message: p.message }); };
         try {
           return { ok: await f(window.studio, arg, onProgress) };
         } catch (e) {
