@@ -5,18 +5,13 @@
  * every number in the tables comes from the JSON, except the clearly labelled "published reference" table.
  * Usage: node bench/report.mjs [bench/results/<file>.json]
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { paretoSvg } from './lib/pareto-svg.mjs';
 
-const pct = (x, d = 1) => (typeof x === 'number' ? `${(x * 100).toFixed(d)} %` : '—');
-const ms = (x) => (typeof x === 'number' ? (x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 2 : 1)} ms`) : '—');
-const M = (x) => (typeof x === 'number' ? `${(x / 1e6).toFixed(2)}M` : '—');
-const K = (x) => (typeof x === 'number' ? (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(1)}k`) : '—');
-const n1 = (x) => (typeof x === 'number' ? x.toFixed(1) : '—');
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const esc = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+import { esc, K, M, MB, ms, n1, pct, table } from './lib/md.mjs';
+import { provenance, renderLoadTable, renderModelRows, renderProvenance, renderReadme, renderSameBudget, renderTrainingSpeed } from './lib/report-summary.mjs';
 
 /** Published numbers: THEIRS, as reported by the authors, never measured here. */
 export const PUBLISHED = [
@@ -43,13 +38,13 @@ export function renderRecovery(data) {
   const rc = Object.entries(c).filter(([id]) => id.startsWith('recover:'));
   if (rc.length) {
     out.push(`## 7c. Recovery after surgery, −${(cfg.pruneTarget ?? 0) * 100} % MACs, auto scope`, '');
-    out.push(`Each row: \`studio.prune(model, subset, {criterion, target: {macs: ${cfg.pruneTarget}}, scope: 'auto', recover, calibrationImages: ${cfg.calibrationImages}, calibrationSampling: 'shuffled'})\` on the lossless training subset (docs/pruning-engine.md, "Recovery"), top-1 on CIFAR-10 test 0–999; then one distilled epoch (teacher = the original, T = 4, α = 0.5) on the same ${cfg.subset?.train ?? 4000} images, lr ${cfg.ftLr} without recovery and ${cfg.recoverFtLr} after it. With reconstruction, 'auto' allocates per-group ratios by measured reconstruction error (scope 'error').`, '');
-    out.push(table(['model', 'criterion', 'recover', 'scope', 'MACs', 'top-1, no fine-tune', 'recovery time', 'prune call (analysis + allocation + surgery + recovery)', 'top-1 after 1 distilled epoch', 'fine-tune lr', 'fine-tune time'], rc.map(([id, v]) => {
+    out.push(`Each row: \`studio.prune(model, subset, {criterion, target: {macs: ${cfg.pruneTarget}}, scope, recover, calibrationImages, calibrationSampling: 'shuffled'})\` on the lossless training subset (docs/pruning-engine.md, "Recovery"; scope 'auto' and ${cfg.calibrationImages} calibration images unless the row says otherwise), top-1 on CIFAR-10 test 0–999; then one distilled epoch (teacher = the original, T = 4, α = 0.5) on the same ${cfg.subset?.train ?? 4000} images (one row: the full training split), lr ${cfg.ftLr} without recovery and ${cfg.recoverFtLr} after it. With reconstruction, 'auto' allocates per-group ratios by measured reconstruction error (scope 'error').`, '');
+    out.push(table(['model', 'criterion', 'recover', 'scope', 'MACs', 'calibration images', 'top-1, no fine-tune', 'recovery time', 'prune call (analysis + allocation + surgery + recovery)', 'top-1 after 1 distilled epoch', 'fine-tune data, lr', 'fine-tune time'], rc.map(([id, v]) => {
       const [, arch, cr, method] = id.split(':');
       const r = v.status === 'ok' ? v.result : null;
-      if (!r) return [arch, cr, method, `failed: ${esc(v.error?.message)}`, '', '', '', '', '', '', ''];
+      if (!r) return [arch, cr, method, `failed: ${esc(v.error?.message)}`, '', '', '', '', '', '', '', ''];
       const ft = r.fineTune;
-      return [arch, cr, method, r.scope ?? '—', M(r.pruned.macs), `**${pct(r.pruned.top1Test0to999)}**`, ms(r.recoverMs), ms(r.pruneWallMs), ft?.error ? `failed: ${esc(ft.error)}` : pct(ft?.top1), ft?.budget?.lr ?? '—', ms(ft?.ms)];
+      return [arch, cr, method, r.scope ?? '—', M(r.pruned.macs), method === 'none' ? '—' : (r.calibrationImages ?? '—'), `**${pct(r.pruned.top1Test0to999)}**`, ms(r.recoverMs), ms(r.pruneWallMs), ft?.error ? `failed: ${esc(ft.error)}` : pct(ft?.top1), `${esc(ft?.budget?.data ?? `${ft?.budget?.trainImages ?? '—'} images`)}, ${ft?.budget?.lr ?? '—'}`, ms(ft?.ms)];
     })), '');
   }
 
@@ -62,7 +57,7 @@ export function renderRuntimes(data) {
   const c = data.cells ?? {};
   const ok = (id) => (c[id]?.status === 'ok' ? c[id].result : undefined);
   const rtRows = [];
-  for (const arch of ['resnet20', 'resnet56']) {
+  for (const arch of ['resnet20', 'resnet56', 'vgg16']) {
     const id = `runtimes:${arch}`;
     if (!c[id]) continue;
     const r = ok(id);
@@ -118,16 +113,13 @@ export function renderReport(data, file) {
   out.push('# Benchmarks: the seed\'s experiment table, reproduced by the studio on real CIFAR-10', '');
   out.push(`> Generated by \`bench/report.mjs\` from [\`${file}\`](../${file}) (**${data.mode} mode**, run started ${data.startedAt}). Do not edit by hand: run the bench again.`, '');
   out.push('Every number below was measured in that run by driving the built app in headless Chromium **only through `window.studio`** (`bench/run.mjs`); the only numbers not measured here are in the "published reference" table, which are THEIRS.', '');
-  out.push('```sh', 'npm run bench -- --quick          # a few minutes: ResNet-20, 3 criteria, demo-size fine-tunes', 'npm run bench                     # full mode, CPU-sized: about 1 h 15 min on 2 cores (ResNet-56, 8 criteria, fine-tunes and zoo training on the lossless subset)',
+  const prov = provenance(data);
+  const took = Date.parse(prov.end) - Date.parse(prov.start);
+  out.push(...renderProvenance(data));
+  out.push('```sh', 'npm run bench -- --quick          # a few minutes: ResNet-20, 3 criteria, demo-size fine-tunes', `npm run bench                     # full mode, CPU-sized${data.mode === 'full' && Number.isFinite(took) ? `: ${Math.floor(took / 3600_000)} h ${Math.round((took % 3600_000) / 60_000)} min in this run` : ''} on 2 cores (ResNet-56, 8 criteria, recovery, fine-tunes and zoo training on the lossless subset, one fine-tune on the full training split)`,
     'npm run bench -- --full-train-split --vgg-epochs 30 --densenet-epochs 30   # GPU-sized budgets on all 50000 training images', 'npm run bench -- --resume         # continue an interrupted run (finished cells are skipped)', 'node bench/report.mjs [results.json]   # regenerate this page', '```', '');
   if (data.mode === 'quick') out.push('**Quick mode caveats:** ResNet-20 only; pruning analysis on ' + `${cfg.batches} × ${cfg.batchSize}` + ' training images; fine-tuning is a **demo-size budget** (' + `${cfg.ftEpochs} epoch on ${cfg.subset?.train} real CIFAR-10 training images` + '), so the "after fine-tune" columns show the direction, not converged accuracy. The machine is shared (2 cores, other jobs running), so latencies are noisy: compare medians within one run, not across runs.', '');
 
-  const laterCells = Object.entries(c).filter(([, v]) => v.commit && env?.git?.commit && v.commit !== env.git.commit);
-  if (laterCells.length) {
-    const byCommit = new Map();
-    for (const [id, v] of laterCells) byCommit.set(v.commit, [...(byCommit.get(v.commit) ?? []), id]);
-    out.push(`**Mixed run:** most cells ran on git ${env.git.commit.slice(0, 10)} (section 1); these were re-run later (\`--only\`) on a newer commit: ${[...byCommit].map(([k, ids]) => `${k.slice(0, 10)}: ${ids.map((i) => `\`${i}\``).join(', ')}`).join('; ')}.`, '');
-  }
 
   // 1
   out.push('## 1. Environment', '');
@@ -146,6 +138,8 @@ export function renderReport(data, file) {
       ...(cfg.zooTraining?.length ? [['zoo training budget', `${cfg.zooTraining.map((z) => `${z.arch} ${z.epochs} epoch(s)`).join(', ')} on ${cfg.zooSubset ? `${cfg.zooSubset.train} lossless training images (train 0–${cfg.zooSubset.train - 1})` : 'the full training split'}`]] : []),
     ]), '');
   } else out.push('_environment cell missing_', '');
+  out.push(...renderModelRows(data));
+  out.push(...renderSameBudget(data));
 
   // 2
   out.push('## 2. Dataset import', '');
@@ -198,18 +192,16 @@ export function renderReport(data, file) {
     }
   }
   out.push(table(['model', 'MACs', 'backend', 'median', 'p90', 'min', 'runs', 'img/s at batch 32'], latRows), '');
-  out.push('ResNet models are the akamaster pretrained ones; VGG-16 (full mode) is the zoo architecture with fresh weights (latency does not depend on the weights).', '');
+  out.push('ResNet models are the akamaster pretrained ones; VGG-16 is the shared trained CIFAR-10 VGG-16-BN. GPU backends on this machine are software (SwiftShader) and are not timed unless `--webgpu` / `--webgl` asks (section 1 lists what was skipped).', '');
   out.push(...renderRuntimes(data));
   const ts = ok('train-speed');
   out.push('### Training speed', '');
   if (ts) out.push(`\`studio.chooseTrainingBackend()\` (a few steps of a small probe network per backend): ${Object.entries(ts.imagesPerSecond ?? {}).map(([b, v]) => `${b} ${n1(v)} img/s`).join(', ')} → picks **${ts.backend}** (${esc(ts.reason)}).`, '');
   else out.push(cellError(c['train-speed']), '');
-  const tw = ok('train-wasm');
-  if (tw) out.push(`Timed \`studio.train\` on wasm, akamaster ResNet-20, ${tw.options.epochs} epoch on ${tw.images} real CIFAR-10 training images, batch ${tw.options.batchSize}: **${n1(tw.imagesPerSecond)} img/s** (history \`imagesPerSecond\`; whole call ${ms(tw.wallMs)}).`, '');
-  else out.push(cellError(c['train-wasm']), '');
+  out.push(...renderTrainingSpeed(data));
 
   // 6
-  out.push('## 6. Base accuracy (akamaster pretrained, `studio.evaluate`)', '');
+  out.push('## 6. Base accuracy (`studio.evaluate`)', '');
   const accRows = [];
   for (const arch of cfg.accuracyModels ?? []) {
     for (const key of ['test0-999', 'test-full']) {
@@ -346,11 +338,18 @@ export function writeReport({ root, file } = {}) {
   const md = renderReport(data, rel);
   const mdPath = join(root, 'docs/benchmarks.md');
   const svgPath = join(root, 'docs/benchmarks-pareto.svg');
-  // partial runs (e.g. one section re-run on later code) are appended, each with its own provenance
-  const partials = readdirSync(join(root, 'bench/results')).filter((f) => f.endsWith('.json')).map((f) => join(root, 'bench/results', f))
-    .map((f) => ({ f, d: JSON.parse(readFileSync(f, 'utf8')) })).filter((r) => r.d.mode === 'partial');
-  const extra = partials.flatMap(({ f, d }) => [`# Supplementary run: \`${relative(root, f)}\``, '', esc(d.note ?? ''), '', ...renderRecovery(d), ...renderRuntimes(d), ...renderSpeedup(d)]);
+  // earlier results files (bench/results/history/) are listed, never mixed into the tables
+  const history = existsSync(join(root, 'bench/results/history')) ? readdirSync(join(root, 'bench/results/history')).filter((f) => f.endsWith('.json')).sort() : [];
+  const extra = [...(history.length ? ['## Earlier runs (history)', '', 'Kept as dated history, not quoted here or in the README: superseded runs (mixed commits, cells measured while other jobs loaded the machine, or failed cells).', '', ...history.map((f) => `- [\`bench/results/history/${f}\`](../bench/results/history/${f})`), ''] : []), ...renderLoadTable(data)];
   writeFileSync(mdPath, `${[md, ...extra].join('\n')}\n`);
+  // the README's benchmark block is generated from the same run
+  const readmePath = join(root, 'README.md');
+  const readme = readFileSync(readmePath, 'utf8');
+  const START = '<!-- bench:start (generated by bench/report.mjs from the results file; do not edit) -->';
+  const END = '<!-- bench:end -->';
+  if (readme.includes(START) && readme.includes(END) && data.mode === 'full') {
+    writeFileSync(readmePath, `${readme.slice(0, readme.indexOf(START) + START.length)}\n${renderReadme(data, rel)}\n${readme.slice(readme.indexOf(END))}`);
+  }
   writeFileSync(svgPath, paretoSvg(paretoPoints(data), { title: `${data.config?.pruneArch ?? ''}, CIFAR-10 test 0–999: top-1 vs MACs (${data.mode} run ${String(data.startedAt ?? '').slice(0, 10)})` }));
   return [relative(root, mdPath), relative(root, svgPath)];
 }

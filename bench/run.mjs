@@ -151,6 +151,7 @@ try {
   await runCells(cells, {
     data, path, resume, log,
     onError: async () => { await session.recover(); },
+    afterCell: () => session.tidy(),
   });
 } finally {
   if (session.errors?.length) { data.pageErrors = session.errors.slice(0, 20); saveResults(path, data); }

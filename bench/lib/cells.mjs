@@ -94,9 +94,10 @@ export function withTimeout(promise, ms, what) {
 
 /**
  * Runs `cells` ([{id, section, title, estimateMs, timeoutMs?, run: async (log) => result}]) into `data.cells`.
- * `onTimeout(cell)` lets the caller cancel the studio job and recover the page.
+ * `onError(cell, e)` lets the caller cancel the studio job and recover the page; `afterCell(cell)` runs after each cell
+ * (outside its time and load window) and its answer is recorded as the cell's `storage`.
  */
-export async function runCells(cells, { data, path, resume, onError, log = console.log }) {
+export async function runCells(cells, { data, path, resume, onError, afterCell, log = console.log }) {
   const t0 = Date.now();
   // every cell records the commit it ran on: a results file can mix runs (--resume, --only)
   let commit;
@@ -128,6 +129,9 @@ export async function runCells(cells, { data, path, resume, onError, log = conso
       record = { status: 'error', section: cell.section, title: cell.title, ms: Date.now() - start, at: new Date().toISOString(), commit, load: loadBetween(snap, loadSnapshot()), error: err };
       log(`${stamp()}     ${cell.id}: FAILED after ${fmtDuration(record.ms)}: ${err.message}`);
       await onError?.(cell, e);
+    }
+    if (afterCell) {
+      try { record.storage = await afterCell(cell); } catch (e) { record.storage = { error: e instanceof Error ? e.message : String(e) }; }
     }
     data.cells[cell.id] = record;
     data.order = [...new Set([...(data.order ?? []), ...cells.map((c) => c.id)])];

@@ -126,6 +126,25 @@ export class StudioSession {
     return this.once(`zoo:${arch}`, () => this.call((s, a) => s.createModel(a.arch, { numClasses: 10, seed: a.seed, name: `${a.arch} (zoo, untrained)` }), { arch, seed }));
   }
 
+  /**
+   * After a cell: deletes the model versions and training runs it left behind (everything but the imported and cached
+   * bases), so 66 cells fit the page's storage quota (an in-memory profile has a small one), and returns the page's
+   * storage use then. Cells never share models except through `once`.
+   */
+  async tidy() {
+    const keep = new Set();
+    for (const v of this.cache.values()) for (const id of [v?.id, v?.summary?.id]) if (id) keep.add(id);
+    return this.call(async (s, keepIds) => {
+      const keepSet = new Set(keepIds);
+      let models = 0;
+      for (const m of await s.models()) if (!keepSet.has(m.id)) { await s.deleteModel(m.id); models++; }
+      let runs = 0;
+      for (const r of await s.runs()) { await s.deleteRun(r.runId); runs++; }
+      const st = await s.storage();
+      return { deletedModels: models, deletedRuns: runs, usageBytes: st.usage, quotaBytes: st.quota };
+    }, [...keep]);
+  }
+
   /** After a failed cell: cancel what runs; reopen the page if it no longer answers. */
   async recover() {
     try {

@@ -14,7 +14,7 @@ const EPS64 = 2 ** -52;
 /**
  * Singular values of the m×n column-major matrix `a` (a[i + j*m]) by one-sided (Hestenes)
  * Jacobi rotations. `a` is overwritten. Returns the n singular values, unsorted.
- * High relative accuracy; converges when every column pair is orthogonal to working precision.
+ * High relative accuracy; converges when every column pair is orthogonal to the round-off of its dot product.
  */
 export function jacobiSingularValues(a: Float64Array, m: number, n: number, maxSweeps = 80): Float64Array {
   const norms = new Float64Array(n);
@@ -29,6 +29,10 @@ export function jacobiSingularValues(a: Float64Array, m: number, n: number, maxS
   let maxNorm = 0;
   for (let j = 0; j < n; j++) maxNorm = Math.max(maxNorm, norms[j]!);
   const negligible = EPS64 * EPS64 * maxNorm;
+  // Two columns count as orthogonal when |aₚ·a_q| ≤ m·ε·‖aₚ‖‖a_q‖ (the Demmel–Veselić criterion). A plain ε is
+  // below the round-off of an m-term dot product: a pair can then sit at |γ| ≈ 1.25ε‖aₚ‖‖a_q‖ forever, each
+  // rotation too small to change the computed γ (a smooth ResNet-56 stage-1 map did this for every sweep).
+  const orthogonal = m * EPS64;
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let rotated = false;
     for (let p = 0; p < n - 1; p++) {
@@ -40,7 +44,7 @@ export function jacobiSingularValues(a: Float64Array, m: number, n: number, maxS
         if (alpha <= negligible || beta <= negligible) continue;
         let gamma = 0;
         for (let i = 0; i < m; i++) gamma += a[op + i]! * a[oq + i]!;
-        if (Math.abs(gamma) <= EPS64 * Math.sqrt(alpha * beta)) continue;
+        if (Math.abs(gamma) <= orthogonal * Math.sqrt(alpha * beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
