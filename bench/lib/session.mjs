@@ -152,9 +152,14 @@ export class StudioSession {
       await Promise.race([this.page.evaluate(() => window.studio.ping()), new Promise((_, r) => setTimeout(() => r(new Error('no answer')), 10_000))]);
     } catch {
       this.log?.('page does not answer: opening a fresh one');
-      await this.context?.close().catch(() => undefined);
-      await this.open();
+      await this.reopen();
     }
+  }
+
+  /** Closes the page's browser context (its in-memory storage goes with it) and opens a fresh one; the cache is cleared. */
+  async reopen() {
+    await this.context?.close().catch(() => undefined);
+    await this.open();
   }
 
   async close() {
