@@ -170,7 +170,13 @@ export function renderTrainingSpeed(data) {
   const g = ok('guided-run');
   if (g) {
     out.push('### The guided first run', '',
-      `One click on "Try it: demo in ~3 minutes" in an empty studio (fresh browser context, 1280 × 900) until Compare shows every version: **${g.seconds.toFixed(0)} s**. Versions it made and their top-1 on their first 1,000 demo test images: ${g.versions.map((v) => `${esc(v.name)} ${Object.values(v.evals ?? {}).length ? pct(Object.values(v.evals)[0]) : '—'}`).join('; ')}.`, '');
+      `One click on "Try it: demo in ~3 minutes" in an empty studio (fresh browser context, 1280 × 900) until Compare shows every version: **${g.seconds.toFixed(0)} s**. Versions it made and their top-1 on their first 1,000 demo test images: ${g.versions.map((v) => `${esc(v.name)} ${Object.values(v.evals ?? {}).length ? pct(Object.values(v.evals)[0]) : '—'}${typeof v.testLoss === 'number' ? ` (loss ${v.testLoss.toFixed(4)})` : ''}`).join('; ')}.`, '');
+    const runs = (g.runs ?? []).map((r) => {
+      const imgs = r.history.reduce((n, h) => n + (h.imagesPerSecond * h.ms) / 1000, 0);
+      const last = r.history.at(-1);
+      return `${r.kind} on ${r.backend ?? '?'}: ${r.history.length} epoch record(s), ≈ ${Math.round(imgs).toLocaleString('en-US')} images${last?.partial ? ` (stopped at batch ${last.partial.batch}/${last.partial.batches})` : ''}, last loss ${last ? last.loss.toFixed(3) : '—'}, training accuracy ${last ? pct(last.acc) : '—'}`;
+    });
+    if (runs.length) out.push(`Its training runs: ${runs.join('; ')}.`, '');
   }
   return out;
 }

@@ -198,7 +198,19 @@ export function buildCells(session, cfg) {
       await page.getByTestId('guided-done').waitFor({ timeout: 1000 });
       const seconds = (Date.now() - t0) / 1000;
       const models = await page.evaluate(() => window.studio.models());
-      return { seconds, versions: models.map((m) => ({ name: m.name, params: m.params, macs: m.macs, evals: Object.fromEntries(Object.entries(m.measures?.evals ?? {}).map(([k, e]) => [k, e.top1])) })) };
+      // what each training run did (images, loss, accuracy per epoch; a time-budget stop), to read the versions' top-1 by
+      const runs = await page.evaluate(async () => (await window.studio.runs()).map((r) => ({ kind: r.kind, status: r.status, backend: r.backend, history: r.history })));
+      // test loss of each evaluated version (after the timing): tells a fine-tune that changed nothing from one that
+      // changed the logits but not the top-1
+      const losses = await page.evaluate(async () => {
+        const [ds] = await window.studio.datasets();
+        const out = {};
+        for (const m of await window.studio.models()) {
+          if (Object.keys(m.measures?.evals ?? {}).length) out[m.id] = (await window.studio.evaluate(m.id, ds.id, { split: 'test', start: 0, end: 1000 })).loss;
+        }
+        return out;
+      });
+      return { seconds, runs, versions: models.map((m) => ({ name: m.name, params: m.params, macs: m.macs, testLoss: losses[m.id], evals: Object.fromEntries(Object.entries(m.measures?.evals ?? {}).map(([k, e]) => [k, e.top1])) })) };
     }, { viewport: { width: 1280, height: 900 } }),
   });
 
