@@ -198,18 +198,16 @@ export function buildCells(session, cfg) {
       await page.getByTestId('guided-done').waitFor({ timeout: 1000 });
       const seconds = (Date.now() - t0) / 1000;
       const models = await page.evaluate(() => window.studio.models());
-      // what each training run did (images, loss, accuracy per epoch; a time-budget stop), to read the versions' top-1 by
+      // what each training run did (epochs, loss, accuracy; a time-budget stop), and each evaluated version's test loss
+      // (after the timing): together they tell a fine-tune that changed nothing from one too small to move the top-1
       const runs = await page.evaluate(async () => (await window.studio.runs()).map((r) => ({ kind: r.kind, status: r.status, backend: r.backend, history: r.history })));
-      // test loss of each evaluated version (after the timing): tells a fine-tune that changed nothing from one that
-      // changed the logits but not the top-1
-      const losses = await page.evaluate(async () => {
+      const evaluated = models.filter((m) => Object.keys(m.measures?.evals ?? {}).length).map((m) => m.id);
+      const losses = await page.evaluate(async (ids) => {
         const [ds] = await window.studio.datasets();
         const out = {};
-        for (const m of await window.studio.models()) {
-          if (Object.keys(m.measures?.evals ?? {}).length) out[m.id] = (await window.studio.evaluate(m.id, ds.id, { split: 'test', start: 0, end: 1000 })).loss;
-        }
+        for (const id of ids) out[id] = (await window.studio.evaluate(id, ds.id, { split: 'test', start: 0, end: 1000 })).loss;
         return out;
-      });
+      }, evaluated);
       return { seconds, runs, versions: models.map((m) => ({ name: m.name, params: m.params, macs: m.macs, testLoss: losses[m.id], evals: Object.fromEntries(Object.entries(m.measures?.evals ?? {}).map(([k, e]) => [k, e.top1])) })) };
     }, { viewport: { width: 1280, height: 900 } }),
   });
