@@ -25,20 +25,21 @@ try {
   const sub = (await session.subset(subset.file)).summary;
   const out = await session.call(async (s, a) => {
     const analysis = await s.analyze(a.m, null, { criterion: 'l1' });
-    const widths = (plan) => [...new Set(Object.values(plan.keep ?? {}).map((k) => (Array.isArray(k) ? k.length : k)))].sort((x, y) => x - y);
+    const widths = (plan) => [...new Set(Object.values(plan.keep).map((k) => k.length))].sort((x, y) => x - y);
+    const pair = (id) => s.benchmarkPair(a.m, id, { backends: ['wasm'], runtimes: ['litert-wasm', 'ort-wasm'], warmup: 20, pairs: 60, minTimeMs: 3000 });
     const rows = {};
-    for (const [key, o] of [['inner, unrounded', { scope: 'inner', roundTo: 1 }], ['inner, rounded to 8', { scope: 'inner', roundTo: 8 }]]) {
-      const plan = await s.plan(a.m, analysis, { target: { macs: 0.5 }, ...o });
-      const pm = await s.pruneModel(a.m, plan, { recover: 'none', roundTo: o.roundTo });
-      rows[key] = { macs: pm.macs, widths: widths(plan), pair: await s.benchmarkPair(a.m, pm.id, { backends: ['wasm'], runtimes: ['litert-wasm', 'ort-wasm'], warmup: 20, pairs: 60, minTimeMs: 3000 }) };
+    const inner = await s.plan(a.m, analysis, { target: { macs: 0.5 }, scope: 'inner', roundTo: 1 });
+    const inner8 = await s.plan(a.m, analysis, { target: { macs: 0.5 }, scope: 'inner', roundTo: 8 });
+    // the inner plan with and without reconstruction separates the widths from what reconstruction writes into the layers
+    for (const [key, plan, o] of [
+      ['inner, unrounded', inner, { recover: 'none' }],
+      ['inner, rounded to 8', inner8, { recover: 'none' }],
+      ['inner, unrounded, reconstructed', inner, { recover: 'reconstruct', datasetId: a.d, calibrationImages: 512 }],
+    ]) {
+      const pm = await s.pruneModel(a.m, plan, o);
+      rows[key] = { macs: pm.macs, widths: widths(plan), pair: await pair(pm.id) };
       await s.deleteModel(pm.id);
     }
-    const pair = (id) => s.benchmarkPair(a.m, id, { backends: ['wasm'], runtimes: ['litert-wasm', 'ort-wasm'], warmup: 20, pairs: 60, minTimeMs: 3000 });
-    // the same two plans with the other recovery: separates the widths from what reconstruction writes into the layers
-    const inner = await s.plan(a.m, analysis, { target: { macs: 0.5 }, scope: 'inner', roundTo: 1 });
-    const ir = await s.pruneModel(a.m, inner, { recover: 'reconstruct', datasetId: a.d, calibrationImages: 512 });
-    rows['inner, unrounded, reconstructed'] = { macs: ir.macs, widths: widths(inner), pair: await pair(ir.id) };
-    await s.deleteModel(ir.id);
     const p = await s.prune(a.m, a.d, { criterion: 'l1', target: { macs: 0.5 }, calibrationImages: 512, evaluate: false });
     rows['error-allocated (default: reconstructed)'] = { macs: p.model.macs, widths: widths(p.plan), pair: await pair(p.model.id) };
     const en = await s.pruneModel(a.m, p.plan, { recover: 'none' });
